@@ -1,0 +1,202 @@
+"""event.toml: one event's settings, read into small dataclasses and written back with comments kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .errors import ConfigError
+
+EVENT_FILE = "event.toml"
+
+
+@dataclass
+class RosterConfig:
+    """Where the roster lives and which columns identify a person."""
+
+    source: str = "xlsx"  # xlsx | csv | sheets
+    path: str = "roster.xlsx"  # local file, relative to the event folder
+    url: str = ""  # Google Sheet URL, key or title (source = "sheets")
+    worksheet: str = ""  # worksheet name; blank = the first
+    header_row: int = 1
+    email_column: str = "Email"
+    name_column: str = "Full Name"
+    eligible: str = ""  # optional filter, e.g. "Attended == 'yes'"
+    credentials: str = ""  # Google service-account JSON or OAuth client file
+    auth: str = "service_account"  # service_account | oauth | default
+    flush_rows: int = 50  # write statuses every N rows ...
+    flush_seconds: float = 10.0  # ... or every T seconds, and at the end
+
+
+@dataclass
+class StatusColumns:
+    """Names of the status columns certkit writes (created when missing, found by name)."""
+
+    certificate_id: str = "Certificate ID"
+    status: str = "Status"
+    sent_at: str = "Sent at"
+    detail: str = "Detail"
+
+    def names(self) -> dict[str, str]:
+        """Status kind -> column name."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class TemplateConfig:
+    """The Word template and the pictures placed into it."""
+
+    path: str = "template.docx"
+    pictures: dict[str, str] = field(default_factory=dict)  # picture name -> file or {column}
+
+
+@dataclass
+class DateField:
+    """A computed field: a date column formatted one way for the whole event."""
+
+    column: str = ""
+    format: str = "d MMMM yyyy"
+    locale: str = "en"
+
+
+@dataclass
+class EmailConfig:
+    """Who the mail is from and what it says (Jinja over the row's fields)."""
+
+    sender: str = "certificates@example.org"
+    sender_name: str = "Certificates"
+    reply_to: str = ""
+    subject: str = "Your certificate"
+    body: str = "Hello {{ name }},\n\nYour certificate is attached.\n"
+    html: str = ""
+    attachment_name: str = "Certificate {{ certificate_id }}.pdf"
+
+
+@dataclass
+class TransportConfig:
+    """How mail leaves: outbox (.eml files), smtp or gmail, and the limits to respect."""
+
+    backend: str = "outbox"  # outbox | smtp | gmail
+    host: str = ""
+    port: int = 0
+    security: str = "starttls"  # ssl | starttls | none
+    username: str = ""
+    password_env: str = "CERTKIT_SMTP_PASSWORD"
+    outbox_dir: str = "out/outbox"
+    per_minute: int = 0  # 0 = no throttle
+    daily_limit: int = 0  # 0 = none (gmail defaults to 500)
+    timeout: float = 60.0
+
+
+@dataclass
+class Event:
+    """One event folder: its settings and the paths they point to."""
+
+    folder: Path
+    name: str = "My event"
+    verify_base_url: str = "https://example.org/verify"
+    output_dir: str = "out"
+    roster: RosterConfig = field(default_factory=RosterConfig)
+    status_columns: StatusColumns = field(default_factory=StatusColumns)
+    template: TemplateConfig = field(default_factory=TemplateConfig)
+    mapping: dict[str, str] = field(default_factory=dict)  # placeholder -> column
+    constants: dict[str, str] = field(default_factory=dict)  # placeholder -> fixed text
+    dates: dict[str, DateField] = field(default_factory=dict)  # placeholder -> date field
+    email: EmailConfig = field(default_factory=EmailConfig)
+    transport: TransportConfig = field(default_factory=TransportConfig)
+
+    def path(self, relative: str) -> Path:
+        """A path from event.toml, resolved against the event folder."""
+        p = Path(os.path.expanduser(relative))
+        return p if p.is_absolute() else self.folder / p
+
+    @property
+    def out(self) -> Path:
+        """The output folder (PDFs, outbox)."""
+        return self.path(self.output_dir)
+
+    @property
+    def identity_columns(self) -> list[str]:
+        """Columns whose values identify a person when no certificate ID is in the sheet yet."""
+        return [self.roster.email_column, self.roster.name_column]
+
+
+_SECTIONS = {
+    "roster": RosterConfig,
+    "status_columns": StatusColumns,
+    "template": TemplateConfig,
+    "email": EmailConfig,
+    "transport": TransportConfig,
+}
+_TOP = {"name", "verify_base_url", "output_dir", "mapping", "constants", "dates"}
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    """Make dataclass `cls` from a TOML table, refusing unknown keys with the valid ones listed."""
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"event.toml [{where}] has unknown setting(s) {', '.join(unknown)}. "
+            f"Valid settings: {', '.join(sorted(names))}."
+        )
+    kwargs = {}
+    for key, value in data.items():
+        default = getattr(cls(), key) if key != "folder" else None
+        if isinstance(default, bool | int | float) and not isinstance(value, type(default)):
+            if not (isinstance(default, float) and isinstance(value, int)):
+                raise ConfigError(
+                    f"event.toml [{where}] {key} should be a {type(default).__name__}, "
+                    f"not {value!r}."
+                )
+        kwargs[key] = value.unwrap() if hasattr(value, "unwrap") else value
+    return cls(**kwargs)
+
+
+def load_event(folder: str | os.PathLike[str]) -> Event:
+    """Read `folder/event.toml` into an Event; raise ConfigError naming what to fix."""
+    folder = Path(folder).resolve()
+    file = folder / EVENT_FILE
+    if not file.exists():
+        raise ConfigError(
+            f"No {EVENT_FILE} in {folder}. Create an event with: certkit init {folder}"
+        )
+    try:
+        doc = tomlkit.parse(file.read_text(encoding="utf-8")).unwrap()
+    except Exception as exc:  # tomlkit raises several parse error types
+        raise ConfigError(f"{file} is not valid TOML: {exc}. Fix the line it names.") from exc
+    unknown = sorted(set(doc) - _TOP - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{EVENT_FILE} has unknown section(s) or setting(s): {', '.join(unknown)}. Valid: "
+            f"{', '.join(sorted(_TOP | set(_SECTIONS)))}."
+        )
+    event = Event(folder=folder)
+    for key in ("name", "verify_base_url", "output_dir"):
+        if key in doc:
+            setattr(event, key, str(doc[key]))
+    for key, cls in _SECTIONS.items():
+        if key in doc:
+            setattr(event, key, _build(cls, doc[key], key))
+    event.mapping = {str(k): str(v) for k, v in doc.get("mapping", {}).items()}
+    event.constants = {str(k): str(v) for k, v in doc.get("constants", {}).items()}
+    event.dates = {str(k): _build(DateField, v, f"dates.{k}") for k, v in doc.get("dates", {}).items()}
+    return event
+
+
+def save_setting(folder: str | os.PathLike[str], table: str, values: dict[str, Any]) -> None:
+    """Replace one table of event.toml (e.g. the mapping), keeping the rest and its comments."""
+    file = Path(folder) / EVENT_FILE
+    doc = tomlkit.parse(file.read_text(encoding="utf-8"))
+    new = tomlkit.table()
+    for key, value in values.items():
+        new[key] = value
+    doc[table] = new
+    tmp = file.with_suffix(".toml.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, file)

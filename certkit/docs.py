@@ -1,0 +1,122 @@
+"""Rendering certificates: docxtpl with autoescape, a QR code per certificate, stable IDs."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import Event
+from .errors import TemplateError
+from .roster import Row
+from .templating import PreparedTemplate, template_context
+
+QR_NAME = "qr_code"
+ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed by hand
+
+
+def new_certificate_id(prefix: str = "CK") -> str:
+    """A random, unguessable, human-typable certificate ID such as CK-7F3K-9QX2."""
+    body = "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def verify_url(event: Event, certificate_id: str) -> str:
+    """The address the QR code points to: `{verify_base_url}/{certificate_id}`."""
+    return f"{event.verify_base_url.rstrip('/')}/{certificate_id}"
+
+
+def qr_png(data: str) -> bytes:
+    """A QR code PNG for `data`, black on white, with the standard quiet zone."""
+    import qrcode
+    from qrcode.image.pil import PilImage
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(data)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(image_factory=PilImage).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class Certificate:
+    """One certificate to produce: who, with which ID, and the fields the template shows."""
+
+    row: Row
+    certificate_id: str
+    fields: dict[str, str]  # placeholder -> text
+
+
+def format_date(value: str, pattern: str, locale: str) -> str:
+    """Format an ISO or common date string with a Babel pattern, or raise ValueError."""
+    from babel.dates import format_date as babel_format
+
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%d %B %Y"):
+        try:
+            day: date = datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(f"'{value}' is not a date certkit can read (use 2026-01-15)")
+    return babel_format(day, format=pattern, locale=locale)
+
+
+def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: str) -> dict[str, str]:
+    """The text for each placeholder: mapped column, constant, formatted date, or certkit's own."""
+    builtin = {
+        "certificate_id": certificate_id,
+        "Certificate ID": certificate_id,
+        "verify_url": verify_url(event, certificate_id),
+        "event_name": event.name,
+    }
+    fields: dict[str, str] = {}
+    for name in placeholders:
+        if name in event.dates:
+            spec = event.dates[name]
+            try:
+                fields[name] = format_date(row.get(spec.column), spec.format, spec.locale)
+            except ValueError as exc:
+                raise TemplateError(str(exc), row=row.number, column=spec.column) from exc
+        elif name in event.constants:
+            fields[name] = event.constants[name]
+        elif name in event.mapping:
+            fields[name] = row.get(event.mapping[name]).strip()
+        elif name in builtin:
+            fields[name] = builtin[name]
+        elif name in row.values:
+            fields[name] = row.get(name).strip()
+    return fields
+
+
+def render_docx(
+    prepared: PreparedTemplate,
+    cert: Certificate,
+    event: Event,
+    target: Path,
+) -> Path:
+    """Render one certificate to `target` (.docx); raise TemplateError naming the row."""
+    from docxtpl import DocxTemplate, InlineImage
+    from docx.shared import Mm
+
+    tpl = DocxTemplate(str(prepared.path))
+    qr = qr_png(verify_url(event, cert.certificate_id))
+    values: dict[str, Any] = dict(cert.fields)
+    if QR_NAME in prepared.pictures:
+        tpl.replace_pic(QR_NAME, io.BytesIO(qr))
+    else:
+        values[QR_NAME] = InlineImage(tpl, io.BytesIO(qr), width=Mm(28))
+    try:
+        tpl.render(template_context(prepared, values), autoescape=True)
+        tpl.save(str(target))
+    except Exception as exc:  # jinja2 and lxml errors from a broken template or value
+        raise TemplateError(
+            f"The certificate could not be rendered: {exc}. Check the template's placeholders.",
+            row=cert.row.number,
+        ) from exc
+    return target
