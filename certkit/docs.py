@@ -101,8 +101,8 @@ def render_docx(
     target: Path,
 ) -> Path:
     """Render one certificate to `target` (.docx); raise TemplateError naming the row."""
-    from docxtpl import DocxTemplate, InlineImage
     from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
 
     tpl = DocxTemplate(str(prepared.path))
     qr = qr_png(verify_url(event, cert.certificate_id))

@@ -1,0 +1,185 @@
+"""The `certkit` command: each subcommand parses options, calls one library function, prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import CertkitError
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Handler, argparse.ArgumentParser]] = {}
+
+
+def _load(args: argparse.Namespace):
+    """The event in args.folder."""
+    from .config import load_event
+
+    return load_event(args.folder)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create an event folder with event.toml, a template and a sample roster.
+
+    Example: certkit init my-event
+    """
+    from .events import init_event
+
+    folder = init_event(args.folder, template=args.template)
+    print(f"Created {folder}. Next: open {folder / 'event.toml'}, then run: certkit check {folder}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo event and run it end to end; mail goes to .eml files, nothing is sent.
+
+    Example: certkit demo
+    """
+    from .events import run_demo
+
+    summary = run_demo(args.folder)
+    print(summary.to_text())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the roster and template; exit 1 when something blocks.
+
+    Example: certkit check my-event
+    """
+    from .checks import check_roster
+    from .sheets import open_roster
+    from .templating import prepare_template
+
+    event = _load(args)
+    roster = open_roster(event).read()
+    prepared = prepare_template(event.path(event.template.path), event.folder / ".certkit")
+    report = check_roster(event, roster, prepared.placeholders)
+    print(f"{len(roster.rows)} rows in {roster.source}.")
+    print(report.to_text())
+    return 1 if report.has_blocking() else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Make every certificate; with --send, mail them (after a confirmation) and record statuses.
+
+    Example: certkit run my-event            (PDFs only, nothing sent)
+             certkit run my-event --send     (asks before sending)
+    """
+    from .pipeline import run_event
+
+    event = _load(args)
+    if args.send and not args.yes and not _confirm_send(event, args.limit):
+        print("Nothing was sent.")
+        return 1
+    summary = run_event(event, send=args.send, limit=args.limit)
+    print(summary.to_text())
+    if not args.send:
+        print(f"Nothing was sent. To send: certkit run {args.folder} --send")
+    return 0
+
+
+def _confirm_send(event, limit: int | None) -> bool:
+    """Ask before sending, naming the count and the sender."""
+    from .pipeline import count_to_send
+
+    count = count_to_send(event)
+    if limit is not None:
+        count = min(count, limit)
+    if count == 0:
+        return True
+    who = f"{event.email.sender_name} <{event.email.sender}>"
+    prompt = f"Send {count} certificate(s) from {who} via {event.transport.backend}? Type 'yes': "
+    if not sys.stdin.isatty():
+        print(prompt + "(no terminal to answer; add --yes to confirm)")
+        return False
+    return input(prompt).strip().lower() == "yes"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show how many certificates are in each status.
+
+    Example: certkit status my-event
+    """
+    from .ledger import open_ledger
+
+    event = _load(args)
+    with open_ledger(event.folder) as ledger:
+        counts = ledger.counts()
+        for status, n in sorted(counts.items()):
+            print(f"{status:>10}: {n}")
+        for rec in ledger.all():
+            if rec.status not in ("Sent",):
+                print(f"  row {rec.row_number} {rec.name}: {rec.status} {rec.detail}".rstrip())
+    return 0
+
+
+def cmd_resend(args: argparse.Namespace) -> int:
+    """Send one person's existing certificate again, optionally to a corrected address.
+
+    Example: certkit resend my-event --email old@example.org --to new@example.org
+    """
+    from .resend import resend
+
+    event = _load(args)
+    summary = resend(event, row=args.row, email=args.email, to=args.to)
+    print(summary.to_text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="certkit",
+        description="Issue certificates from a roster sheet: template, PDF, mail, status.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Handler) -> argparse.ArgumentParser:
+        doc = (handler.__doc__ or "").strip()
+        p = sub.add_parser(
+            name, help=doc.splitlines()[0], description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(handler=handler)
+        COMMANDS[name] = (handler, p)
+        return p
+
+    p = add("init", cmd_init)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--template", default="classic", help="bundled template name (default classic)")
+    p = add("demo", cmd_demo)
+    p.add_argument("folder", type=Path, nargs="?", default=Path("demo-event"))
+    add("check", cmd_check).add_argument("folder", type=Path)
+    p = add("run", cmd_run)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--send", action="store_true", help="mail the certificates (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask before sending")
+    p.add_argument("--limit", type=int, help="at most N certificates in this run")
+    add("status", cmd_status).add_argument("folder", type=Path)
+    p = add("resend", cmd_resend)
+    p.add_argument("folder", type=Path)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--row", type=int, help="the row number in the sheet")
+    who.add_argument("--email", help="the address the certificate went to")
+    p.add_argument("--to", help="send to this corrected address instead")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; errors print as one readable message and exit 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except CertkitError as exc:
+        print(f"certkit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped. Run the same command again to continue where it stopped.", file=sys.stderr)
+        return 130

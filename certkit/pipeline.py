@@ -1,0 +1,342 @@
+"""One event run: read the roster, check, plan, render and convert, send, write statuses back."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import Report, check_roster
+from .config import Event
+from .docs import Certificate, render_docx, row_fields, verify_url
+from .errors import CertkitError, RosterError, TemplateError
+from .ledger import Ledger, Record, open_ledger
+from .pdf import PdfConverter, get_converter, page_count
+from .roster import (
+    FAILED,
+    NOT_SENT,
+    SENT,
+    UNKNOWN,
+    Roster,
+    RosterSource,
+    Row,
+    StatusUpdate,
+    fingerprint,
+)
+from .sheets import StatusBoard, open_roster
+from .templating import PreparedTemplate, prepare_template
+
+DONE = {SENT, UNKNOWN, "Revoked", "Replaced", "Bounced", "Claimed"}  # never sent again by `run`
+WORK_DIR = ".certkit"
+
+
+@dataclass
+class Outcome:
+    """What happened to one row in this run."""
+
+    row: int
+    name: str
+    status: str
+    detail: str = ""
+    certificate_id: str = ""
+
+
+@dataclass
+class RunSummary:
+    """The run's result: one outcome per row, and where the files are."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    pdf_dir: Path | None = None
+    outbox_dir: Path | None = None
+    sheet_errors: list[str] = field(default_factory=list)
+    report: Report | None = None
+    stopped: str = ""
+
+    def count(self, status: str) -> int:
+        """How many rows ended in `status`."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def to_text(self) -> str:
+        """A short summary an organizer reads: counts, then every row that needs attention."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        lines = [", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "No rows."]
+        for o in self.outcomes:
+            if o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail:
+                lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.status}: {o.detail}")
+        if self.stopped:
+            lines.append(f"Stopped: {self.stopped}")
+        for err in self.sheet_errors:
+            lines.append(f"Sheet not updated: {err}")
+        if self.pdf_dir:
+            lines.append(f"PDFs: {self.pdf_dir}")
+        if self.outbox_dir:
+            lines.append(f"Outbox (.eml files): {self.outbox_dir}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Job:
+    """A row that needs a certificate in this run."""
+
+    row: Row
+    record: Record
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class Run:
+    """Shared state of one run: the event, its ledger, the sheet's status board, the outcomes."""
+
+    def __init__(self, event: Event, source: RosterSource, ledger: Ledger):
+        self.event = event
+        self.source = source
+        self.ledger = ledger
+        cfg = event.roster
+        self.board = StatusBoard(source, rows=cfg.flush_rows, seconds=cfg.flush_seconds)
+        self.summary = RunSummary(pdf_dir=event.out / "pdf")
+        self.pending_ids: set[str] = set()
+
+    def show(self, record: Record, extra: dict[str, str] | None = None) -> None:
+        """Queue the ledger's status of a certificate (and any `extra` cells) for the sheet."""
+        update = StatusUpdate(
+            row_number=record.row_number,
+            fingerprint=record.fingerprint,
+            certificate_id=record.cert_id,
+            values={
+                "certificate_id": record.cert_id,
+                "status": record.status,
+                "sent_at": record.sent_at,
+                "detail": record.detail,
+            },
+            extra=extra or {},
+        )
+        self._put(record.cert_id, update, [record.cert_id])
+
+    def show_row(self, row: Row, status: str, detail: str) -> None:
+        """Queue a status for a row that has no certificate (blocked before one was made)."""
+        update = StatusUpdate(
+            row_number=row.number,
+            fingerprint=fingerprint(row, self.event.identity_columns),
+            values={"status": status, "detail": detail},
+        )
+        self._put(f"row:{row.number}", update, [])
+
+    def _put(self, key: str, update: StatusUpdate, ids: list[str]) -> None:
+        """Queue and, when a flush happened, mark what it wrote as synced."""
+        self.pending_ids.update(ids)
+        try:
+            if self.board.put(key, update):
+                self._synced()
+        except CertkitError as exc:
+            self._sheet_failed(exc)
+
+    def flush(self) -> None:
+        """Write everything queued to the sheet; on failure keep it in the ledger for next time."""
+        try:
+            self.board.flush()
+            self._synced()
+        except CertkitError as exc:
+            self._sheet_failed(exc)
+
+    def _synced(self) -> None:
+        """Mark every certificate queued so far as shown in the sheet."""
+        self.ledger.mark_synced(sorted(self.pending_ids))
+        self.pending_ids = set()
+
+    def _sheet_failed(self, exc: Exception) -> None:
+        """Keep going without the sheet; the ledger still holds these statuses as unsynced."""
+        self.summary.sheet_errors.append(str(exc))
+        self.board.queue.clear()
+        self.pending_ids = set()
+
+
+def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) -> list[Job]:
+    """Decide per row: already done (show it), blocked (say why), or a job for this run."""
+    event, ledger = run.event, run.ledger
+    id_col = event.status_columns.certificate_id
+    blocking = report.blocking_rows()
+    jobs = []
+    for row in roster.rows:
+        fp = fingerprint(row, event.identity_columns)
+        record = ledger.find(fp, row.get(id_col).strip())
+        name = row.get(event.roster.name_column).strip()
+        if record and record.status in DONE:
+            if record.row_number != row.number or not record.synced:
+                ledger.update(record.cert_id, row_number=row.number)
+                run.show(ledger.get(record.cert_id) or record)
+            run.summary.outcomes.append(
+                Outcome(row.number, name, record.status, "already done earlier", record.cert_id)
+            )
+            continue
+        if selected is not None and row.number not in selected:
+            continue
+        if row.number in blocking:
+            detail = "; ".join(f.message for f in blocking[row.number])
+            if record:
+                ledger.update(record.cert_id, status=NOT_SENT, detail=detail)
+                run.show(ledger.get(record.cert_id) or record)
+            else:
+                run.show_row(row, NOT_SENT, detail)
+            run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, detail))
+            continue
+        if record is None:
+            record = ledger.assign(
+                fp, row.number, row.get(event.roster.email_column).strip(), name,
+                row.get(id_col).strip(),
+            )
+        elif record.row_number != row.number:
+            ledger.update(record.cert_id, row_number=row.number)
+        jobs.append(Job(row, record))
+    return jobs
+
+
+def produce(
+    run: Run,
+    prepared: PreparedTemplate,
+    jobs: Sequence[Job],
+    converter: PdfConverter,
+) -> list[Job]:
+    """Render and convert what lacks an up-to-date PDF; return the jobs that have one."""
+    event, ledger = run.event, run.ledger
+    pdf_dir = event.out / "pdf"
+    docx_dir = event.folder / WORK_DIR / "docx"
+    docx_dir.mkdir(parents=True, exist_ok=True)
+    todo: dict[Path, Job] = {}
+    ready = []
+    for job in jobs:
+        rec = job.record
+        try:
+            job.fields = row_fields(event, job.row, prepared.placeholders, rec.cert_id)
+        except TemplateError as exc:
+            _fail(run, job, str(exc))
+            continue
+        pdf = pdf_dir / f"{rec.cert_id}.pdf"
+        if rec.pdf and pdf.exists() and rec.fields == job.fields:
+            ready.append(job)
+            continue
+        try:
+            cert = Certificate(job.row, rec.cert_id, job.fields)
+            todo[render_docx(prepared, cert, event, docx_dir / f"{rec.cert_id}.docx")] = job
+        except TemplateError as exc:
+            _fail(run, job, str(exc))
+    converted = converter.convert(list(todo), pdf_dir) if todo else {}
+    for docx, job in todo.items():
+        pdf = converted.get(docx)
+        if pdf is None:
+            _fail(run, job, "The PDF could not be made from this row's certificate.")
+            continue
+        ledger.update(
+            job.record.cert_id, pdf=str(pdf.relative_to(event.folder)), pages=page_count(pdf),
+            fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
+        )
+        job.record = ledger.get(job.record.cert_id) or job.record
+        docx.unlink(missing_ok=True)
+        ready.append(job)
+    return ready
+
+
+def _fail(run: Run, job: Job, detail: str) -> None:
+    """Mark a row failed before sending (bad template value, conversion failure)."""
+    run.ledger.update(job.record.cert_id, status=FAILED, detail=detail)
+    run.show(run.ledger.get(job.record.cert_id) or job.record)
+    run.summary.outcomes.append(
+        Outcome(job.row.number, job.record.name, FAILED, detail, job.record.cert_id)
+    )
+
+
+def mail_fields(event: Event, job: Job) -> dict[str, str]:
+    """What the email's subject and body can use: the row, the template fields, certkit's own."""
+    fields: dict[str, str] = {k.replace(" ", "_"): v for k, v in job.row.values.items()}
+    fields.update({k: v for k, v in job.fields.items() if k.isidentifier()})
+    fields.update(
+        name=job.row.get(event.roster.name_column).strip(),
+        email=job.row.get(event.roster.email_column).strip(),
+        certificate_id=job.record.cert_id,
+        verify_url=verify_url(event, job.record.cert_id),
+        event_name=event.name,
+    )
+    return fields
+
+
+def run_event(
+    event: Event,
+    *,
+    send: bool = False,
+    limit: int | None = None,
+    rows: Sequence[int] | None = None,
+    test_to: str | None = None,
+    source: RosterSource | None = None,
+    transport: object | None = None,
+    converter: PdfConverter | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RunSummary:
+    """Run the event: PDFs for every eligible row; with `send`, mail them and show statuses.
+
+    Raises RosterError/TemplateError/ConfigError before anything is sent when the roster or template
+    is unusable; AuthError when the mail login is refused. Per-row problems never raise: they end as
+    that row's status and Detail.
+    """
+    from .delivery import deliver
+
+    source = source or open_roster(event)
+    roster = source.read()
+    for col in (event.roster.email_column, event.roster.name_column):
+        roster.column(col)
+    with open_ledger(event.folder) as ledger:
+        ledger.recover()
+        run = Run(event, source, ledger)
+        for rec in ledger.unsynced():  # statuses a failed flush left behind
+            run.show(rec)
+        prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
+        report = check_roster(event, roster, prepared.placeholders)
+        run.summary.report = report
+        selected = set(rows) if rows is not None else None
+        jobs = plan(run, roster, report, selected)
+        if limit is not None:
+            jobs = jobs[: max(limit, 0)]
+        own = converter is None
+        converter = converter or get_converter("auto")
+        try:
+            ready = produce(run, prepared, jobs, converter)
+        finally:
+            if own and hasattr(converter, "close"):
+                converter.close()
+        if send or test_to:
+            deliver(run, ready, transport=transport, test_to=test_to, progress=progress)
+        else:
+            for job in ready:
+                run.show(job.record)
+                run.summary.outcomes.append(
+                    Outcome(job.row.number, job.record.name, NOT_SENT,
+                            "PDF ready, not sent yet", job.record.cert_id)
+                )
+        run.flush()
+        if event.transport.backend == "outbox" and (send or test_to):
+            run.summary.outbox_dir = event.path(event.transport.outbox_dir)
+    return run.summary
+
+
+def count_to_send(event: Event, source: RosterSource | None = None) -> int:
+    """How many rows a `run --send` would mail now (read-only: nothing is assigned or written)."""
+    source = source or open_roster(event)
+    roster = source.read()
+    prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
+    blocking = check_roster(event, roster, prepared.placeholders).blocking_rows()
+    id_col = event.status_columns.certificate_id
+    count = 0
+    with open_ledger(event.folder) as ledger:
+        for row in roster.rows:
+            record = ledger.find(fingerprint(row, event.identity_columns), row.get(id_col).strip())
+            if row.number not in blocking and not (record and record.status in DONE):
+                count += 1
+    return count
+
+
+def clean_work_dir(event: Event) -> None:
+    """Remove intermediate files (rendered .docx) of earlier runs."""
+    shutil.rmtree(event.folder / WORK_DIR / "docx", ignore_errors=True)
+
+
+__all__ = ["Outcome", "RosterError", "RunSummary", "clean_work_dir", "run_event"]
