@@ -89,6 +89,13 @@ def check_row(event: Event, row: Row) -> list[Finding]:
 def check_roster(event: Event, roster: Roster, placeholders: Sequence[str]) -> Report:
     """Run every check on every row."""
     findings: list[Finding] = []
+    mapped = [event.mapping[p] for p in placeholders if p in event.mapping]
+    dated = [event.dates[p].column for p in placeholders if p in event.dates]
     for row in roster.rows:
         findings.extend(check_row(event, row))
+        for column in dict.fromkeys(mapped + dated):
+            if column in roster.header and not row.get(column).strip():
+                findings.append(
+                    Finding(row.number, column, BLOCKING, f"'{column}' is empty; the certificate needs it.")
+                )
     return Report(findings, kept_rows=len(roster.rows))

@@ -163,7 +163,8 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
         record = ledger.find(fp, row.get(id_col).strip())
         name = row.get(event.roster.name_column).strip()
         if record and record.status in DONE:
-            if record.row_number != row.number or not record.synced:
+            shown = (row.get(id_col).strip(), row.get(event.status_columns.status).strip())
+            if record.row_number != row.number or shown != (record.cert_id, record.status):
                 ledger.update(record.cert_id, row_number=row.number)
                 run.show(ledger.get(record.cert_id) or record)
             run.summary.outcomes.append(

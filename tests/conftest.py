@@ -1,0 +1,49 @@
+"""Shared fixtures: a demo event folder, a real SMTP server on loopback, one LibreOffice converter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from certkit.config import load_event, save_setting
+from certkit.events import init_event
+from certkit.pdf import LibreOfficeConverter
+
+from .smtp_server import Sink, start_server
+
+
+@pytest.fixture(scope="session")
+def converter():
+    """One LibreOffice converter (and its warm profiles) for the whole session."""
+    with LibreOfficeConverter() as conv:
+        yield conv
+
+
+@pytest.fixture
+def event_dir(tmp_path: Path) -> Path:
+    """A fresh demo event folder (sample roster, bundled template, outbox transport)."""
+    return init_event(tmp_path / "event")
+
+
+@pytest.fixture
+def event(event_dir: Path):
+    """The demo event, loaded."""
+    return load_event(event_dir)
+
+
+@pytest.fixture
+def smtp():
+    """A real aiosmtpd server on 127.0.0.1 collecting messages; yields (sink, controller)."""
+    sink = Sink()
+    controller = start_server(sink)
+    try:
+        yield sink, controller
+    finally:
+        controller.stop()
+
+
+def use_smtp(event_dir: Path, port: int, **extra) -> None:
+    """Point an event at a local SMTP server (plain, no login)."""
+    save_setting(event_dir, "transport", {"backend": "smtp", "host": "127.0.0.1", "port": port,
+                                          "security": "none", **extra})
