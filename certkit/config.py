@@ -62,6 +62,7 @@ class DateField:
     column: str = ""
     format: str = "d MMMM yyyy"
     locale: str = "en"
+    order: str = ""  # numeric dates like 03/04/2026: "dmy" or "mdy"; blank = from the locale
 
 
 @dataclass

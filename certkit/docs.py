@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,20 +50,12 @@ class Certificate:
     fields: dict[str, str]  # placeholder -> text
 
 
-def format_date(value: str, pattern: str, locale: str) -> str:
-    """Format an ISO or common date string with a Babel pattern, or raise ValueError."""
-    from babel.dates import format_date as babel_format
+def format_date(value: str, pattern: str, locale: str, order: str = "") -> str:
+    """Format a date cell (ISO, 15/01/2026, 15 January 2026, Excel serial) with a Babel pattern,
+    or raise ValueError; see certkit.dates."""
+    from .dates import format_date as _format
 
-    text = value.strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%d %B %Y"):
-        try:
-            day: date = datetime.strptime(text, fmt).date()
-            break
-        except ValueError:
-            continue
-    else:
-        raise ValueError(f"'{value}' is not a date certkit can read (use 2026-01-15)")
-    return babel_format(day, format=pattern, locale=locale)
+    return _format(value, pattern, locale, order)
 
 
 def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: str) -> dict[str, str]:
@@ -80,7 +71,9 @@ def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: 
         if name in event.dates:
             spec = event.dates[name]
             try:
-                fields[name] = format_date(row.get(spec.column), spec.format, spec.locale)
+                fields[name] = format_date(
+                    row.get(spec.column), spec.format, spec.locale, spec.order
+                )
             except ValueError as exc:
                 raise TemplateError(str(exc), row=row.number, column=spec.column) from exc
         elif name in event.constants:
