@@ -53,6 +53,7 @@ class TemplateConfig:
 
     path: str = "template.docx"
     pictures: dict[str, str] = field(default_factory=dict)  # picture name -> file or {column}
+    optional: list[str] = field(default_factory=list)  # placeholders that may be left empty
 
 
 @dataclass

@@ -66,7 +66,7 @@ def auto_map(
     by_key: dict[str, list[str]] = {}
     for col in columns:
         by_key.setdefault(key(col), []).append(col)
-    builtin_keys = {key(b) for b in set(BUILTIN_PLACEHOLDERS) | set(builtin)}
+    builtin_names_all = set(BUILTIN_PLACEHOLDERS) | set(builtin)
     mapping: dict[str, str] = {}
     guessed: dict[str, str] = {}
     notes: list[str] = []
@@ -74,7 +74,7 @@ def auto_map(
     for name in dict.fromkeys(placeholders):
         if name in existing and existing[name] in columns:
             mapping[name] = existing[name]
-        elif name in builtin or key(name) in builtin_keys:
+        elif name in builtin_names_all:
             continue
         elif name in existing:
             notes.append(
