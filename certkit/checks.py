@@ -261,7 +261,7 @@ def _summary(event: Event, kept: Sequence[Row], excluded: Sequence[ExcludedRow])
     total = len(kept) + len(excluded) - blank
     if event.roster.eligible.strip():
         return (f"{total} row(s) in the roster; {len(kept)} pass the filter "
-                f"'{event.roster.eligible.strip()}', {total - len(kept)} are left out.")
+                f"'{event.roster.eligible.strip()}', {total - len(kept)} left out.")
     return f"{total} row(s) in the roster, all checked."
 
 
@@ -269,7 +269,7 @@ def _label(row: Row, name_col: str, email_col: str) -> str:
     """'Name <email>' for headings, shortened."""
     name = clean_text(row.get(name_col)) if name_col else ""
     email = clean_text(row.get(email_col)) if email_col else ""
-    label = f"{name} <{email}>" if email else name
+    label = f"{name} <{email}>".strip() if email else name
     return label if len(label) <= 60 else label[:57] + "..."
 
 

@@ -91,8 +91,7 @@ class Report:
                 lines.append("")
                 lines.append(self._heading(f))
             mark = "BLOCKING" if f.blocking else "warning "
-            where = f"{f.column}: " if f.column and f.row is not None else ""
-            lines.append(f"  {mark}  {where}{f.message}")
+            lines.append(f"  {mark}  {f.message}")
             if f.suggestion:
                 lines.append(f"            -> {f.suggestion}")
         if self.global_blocking():
