@@ -9,7 +9,7 @@ from pathlib import Path
 from . import dates
 from .addresses import check_email, normalize_email
 from .config import Event
-from .eligibility import ExcludedRow, eligible_rows, is_blank
+from .eligibility import BLANK_ROW, ExcludedRow, eligible_rows, is_blank
 from .errors import CertkitError
 from .findings import BLOCKING, WARNING, Finding, Report
 from .mapping import BUILTIN_PLACEHOLDERS, auto_map
@@ -79,6 +79,7 @@ def check_roster(
     except CertkitError as exc:
         findings.append(Finding(None, None, BLOCKING, str(exc)))
         kept = [r for r in roster.rows if not is_blank(r)]
+        excluded = [ExcludedRow(r.number, r.values, BLANK_ROW) for r in roster.rows if is_blank(r)]
         summary = f"{len(kept)} row(s) in the roster; the eligibility filter could not be used."
     email_col = event.roster.email_column
     if email_col not in roster.header:
@@ -112,7 +113,8 @@ def check_roster(
             findings += _date_column(kept, col, spec)
     findings += _font_findings(event, kept, columns, template)
     labels = {r.number: _label(r, name_col, email_col) for r in kept}
-    return Report(findings, kept_rows=len(kept), labels=labels, summary=summary)
+    return Report(findings, kept_rows=len(kept), labels=labels, summary=summary,
+                  excluded={r.number: r.reason for r in excluded})
 
 
 def _cell_findings(row: Row, col: str, names: list[str], required: bool, is_name: bool,
@@ -257,7 +259,7 @@ def _font_findings(event: Event, rows: Sequence[Row], columns: dict[str, str],
 
 def _summary(event: Event, kept: Sequence[Row], excluded: Sequence[ExcludedRow]) -> str:
     """One line: how many rows, how many the filter keeps."""
-    blank = sum(1 for r in excluded if r.reason == "Blank row.")
+    blank = sum(1 for r in excluded if r.reason == BLANK_ROW)
     total = len(kept) + len(excluded) - blank
     if event.roster.eligible.strip():
         return (f"{total} row(s) in the roster; {len(kept)} pass the filter "

@@ -45,40 +45,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check the roster and template; exit 1 when something blocks.
+    """Check the template, the mapping and every row, render a few sample certificates;
+    exit 1 when something blocks. Sure column matches are saved into event.toml [mapping].
 
     Example: certkit check my-event
+             certkit check my-event --accept-mapping   (also save guessed matches)
+             certkit check my-event --preview 0        (no sample renders)
     """
-    from .checks import check_roster
-    from .sheets import open_roster
-    from .templating import prepare_template
+    from .preflight import check_event
 
     event = _load(args)
-    roster = open_roster(event).read()
-    prepared = prepare_template(event.path(event.template.path), event.folder / ".certkit")
-    report = check_roster(event, roster, prepared.placeholders)
-    print(f"{len(roster.rows)} rows in {roster.source}.")
-    print(report.to_text())
-    return 1 if report.has_blocking() else 0
+    result = check_event(event, accept_guesses=args.accept_mapping, render=args.preview)
+    print(result.to_text())
+    return 1 if result.report.has_blocking() else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Make every certificate; with --send, mail them (after a confirmation) and record statuses.
 
     Example: certkit run my-event            (PDFs only, nothing sent)
+             certkit run my-event --test-to me@example.org --sample 3
+                                             (3 typical certificates to yourself, marked TEST)
              certkit run my-event --send     (asks before sending)
+             certkit run my-event --send --rows 3,7-9
     """
     from .pipeline import run_event
+    from .sample import parse_rows
 
     event = _load(args)
-    if args.send and not args.yes and not _confirm_send(event, args.limit):
+    rows = parse_rows(args.rows) if args.rows else None
+    if args.test_to and rows is None and not args.sample:
+        args.sample = 3  # a test goes to one inbox: never the whole roster
+    if args.test_to:
+        _check_address(args.test_to)
+    elif args.send and not args.yes and not _confirm_send(event, args.limit):
         print("Nothing was sent.")
         return 1
-    summary = run_event(event, send=args.send, limit=args.limit)
+    summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
+                        test_to=args.test_to)
     print(summary.to_text())
-    if not args.send:
+    if args.test_to:
+        print(f"Test sent to {args.test_to} (subject starts with TEST); nothing was marked in "
+              "the sheet.")
+    elif not args.send:
         print(f"Nothing was sent. To send: certkit run {args.folder} --send")
     return 0
+
+
+def _check_address(address: str) -> None:
+    """Refuse a --test-to that is not an email address, before anything runs."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from .errors import ConfigError
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ConfigError(f"--test-to {address}: {exc}") from None
 
 
 def _confirm_send(event, limit: int | None) -> bool:
@@ -152,12 +175,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", default="classic", help="bundled template name (default classic)")
     p = add("demo", cmd_demo)
     p.add_argument("folder", type=Path, nargs="?", default=Path("demo-event"))
-    add("check", cmd_check).add_argument("folder", type=Path)
+    p = add("check", cmd_check)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--accept-mapping", action="store_true",
+                   help="also save the guessed (closest-spelling) column matches")
+    p.add_argument("--preview", type=int, default=3, metavar="N",
+                   help="render N representative certificates and check they fit (default 3)")
     p = add("run", cmd_run)
     p.add_argument("folder", type=Path)
     p.add_argument("--send", action="store_true", help="mail the certificates (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
     p.add_argument("--limit", type=int, help="at most N certificates in this run")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--rows", metavar="SPEC", help="only these sheet rows, e.g. 3,7-9")
+    which.add_argument("--sample", type=int, metavar="N",
+                       help="only N representative rows (longest name, other scripts, ...)")
+    p.add_argument("--test-to", metavar="ADDRESS",
+                   help="send to this address instead (subject marked TEST; the sheet is "
+                   "untouched); without --rows, a sample of 3")
     add("status", cmd_status).add_argument("folder", type=Path)
     p = add("resend", cmd_resend)
     p.add_argument("folder", type=Path)

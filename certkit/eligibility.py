@@ -34,10 +34,11 @@ _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, a
             ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Tuple, ast.List, ast.In,
             ast.NotIn, *_OPS)
 _BACKTICK = re.compile(r"`([^`]*)`")
+BLANK_ROW = "Blank row."
 HELP = ('Write it like: Score >= 80 and Attended == "yes" (column names with spaces in '
         "backticks: `Final Score` >= 80).")
 
-__all__ = ["ExcludedRow", "Filter", "eligible_rows", "is_blank"]
+__all__ = ["BLANK_ROW", "ExcludedRow", "Filter", "eligible_rows", "is_blank"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def eligible_rows(event: Event, roster: Roster) -> tuple[list[Row], list[Exclude
     excluded: list[ExcludedRow] = []
     for row in roster.rows:
         if is_blank(row):
-            excluded.append(ExcludedRow(row.number, row.values, "Blank row."))
+            excluded.append(ExcludedRow(row.number, row.values, BLANK_ROW))
             continue
         ok, reason = flt.test(row) if flt else (True, "")
         if ok:

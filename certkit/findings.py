@@ -42,6 +42,7 @@ class Report:
     kept_rows: int | None = None
     labels: dict[int, str] = field(default_factory=dict)  # row -> "Name <email>" for display
     summary: str = ""  # one line about the roster (rows, filter) shown above the findings
+    excluded: dict[int, str] = field(default_factory=dict)  # row -> why it gets no certificate
 
     def blocking_rows(self) -> dict[int, list[Finding]]:
         """Rows that must be skipped, with the blocking findings that say why."""

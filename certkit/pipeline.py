@@ -10,7 +10,8 @@ from pathlib import Path
 from .checks import Report, check_roster
 from .config import Event
 from .docs import Certificate, render_docx, row_fields, verify_url
-from .errors import CertkitError, RosterError, TemplateError
+from .eligibility import BLANK_ROW
+from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
 from .pdf import PdfConverter, get_converter, page_count
 from .roster import (
@@ -24,6 +25,7 @@ from .roster import (
     StatusUpdate,
     fingerprint,
 )
+from .sample import check_selection, representative_sample
 from .sheets import StatusBoard, open_roster
 from .templating import PreparedTemplate, prepare_template
 
@@ -97,6 +99,7 @@ class Run:
         self.board = StatusBoard(source, rows=cfg.flush_rows, seconds=cfg.flush_seconds)
         self.summary = RunSummary(pdf_dir=event.out / "pdf")
         self.pending_ids: set[str] = set()
+        self.test = False  # a test send to the organizer: the sheet is left untouched
 
     def show(self, record: Record, extra: dict[str, str] | None = None) -> None:
         """Queue the ledger's status of a certificate (and any `extra` cells) for the sheet."""
@@ -125,6 +128,8 @@ class Run:
 
     def _put(self, key: str, update: StatusUpdate, ids: list[str]) -> None:
         """Queue and, when a flush happened, mark what it wrote as synced."""
+        if self.test:
+            return
         self.pending_ids.update(ids)
         try:
             if self.board.put(key, update):
@@ -134,6 +139,8 @@ class Run:
 
     def flush(self) -> None:
         """Write everything queued to the sheet; on failure keep it in the ledger for next time."""
+        if self.test:
+            return
         try:
             self.board.flush()
             self._synced()
@@ -173,6 +180,9 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
             continue
         if selected is not None and row.number not in selected:
             continue
+        if row.number in report.excluded:
+            _show_excluded(run, row, report.excluded[row.number])
+            continue
         if row.number in blocking:
             detail = "; ".join(f.message for f in blocking[row.number])
             if record:
@@ -191,6 +201,17 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
             ledger.update(record.cert_id, row_number=row.number)
         jobs.append(Job(row, record))
     return jobs
+
+
+def _show_excluded(run: Run, row: Row, reason: str) -> None:
+    """A row the eligibility filter leaves out: say why (once), except for blank rows."""
+    if reason == BLANK_ROW:
+        return
+    name = row.get(run.event.roster.name_column).strip()
+    run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, reason))
+    cols = run.event.status_columns
+    if (row.get(cols.status).strip(), row.get(cols.detail).strip()) != (NOT_SENT, reason):
+        run.show_row(row, NOT_SENT, reason)
 
 
 def produce(
@@ -267,6 +288,7 @@ def run_event(
     send: bool = False,
     limit: int | None = None,
     rows: Sequence[int] | None = None,
+    sample: int | None = None,
     test_to: str | None = None,
     source: RosterSource | None = None,
     transport: object | None = None,
@@ -277,7 +299,9 @@ def run_event(
 
     Raises RosterError/TemplateError/ConfigError before anything is sent when the roster or template
     is unusable; AuthError when the mail login is refused. Per-row problems never raise: they end as
-    that row's status and Detail.
+    that row's status and Detail. `rows` (sheet row numbers) or `sample` (a representative sample
+    of that size) limit the run to some rows; `test_to` mails them all to that one address with
+    TEST in the subject and writes nothing into the sheet.
     """
     from .delivery import deliver
 
@@ -288,12 +312,18 @@ def run_event(
     with open_ledger(event.folder) as ledger:
         ledger.recover()
         run = Run(event, source, ledger)
+        run.test = bool(test_to)
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
         prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
         report = check_roster(event, roster, prepared.placeholders)
         run.summary.report = report
-        selected = set(rows) if rows is not None else None
+        stop = report.global_blocking()
+        if stop:
+            raise ConfigError("Nothing was made or sent: " + " ".join(f.text() for f in stop))
+        if sample:
+            rows = [r.number for r in representative_sample(roster, event, sample, report=report)]
+        selected = set(check_selection(roster, rows)) if rows is not None else None
         jobs = plan(run, roster, report, selected)
         if limit is not None:
             jobs = jobs[: max(limit, 0)]
@@ -324,13 +354,15 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     source = source or open_roster(event)
     roster = source.read()
     prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
-    blocking = check_roster(event, roster, prepared.placeholders).blocking_rows()
+    report = check_roster(event, roster, prepared.placeholders)
+    blocking = report.blocking_rows()
     id_col = event.status_columns.certificate_id
     count = 0
     with open_ledger(event.folder) as ledger:
         for row in roster.rows:
             record = ledger.find(fingerprint(row, event.identity_columns), row.get(id_col).strip())
-            if row.number not in blocking and not (record and record.status in DONE):
+            skip = row.number in blocking or row.number in report.excluded
+            if not skip and not (record and record.status in DONE):
                 count += 1
     return count
 
