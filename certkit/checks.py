@@ -244,7 +244,8 @@ def _font_findings(event: Event, rows: Sequence[Row], columns: dict[str, str],
     for row, name, value in cells:
         for gap in glyph_gaps(clean_text(value), fonts[name]):
             font = f"the font '{gap.font}'" if gap.font else "the template's fonts"
-            what = (f"borrowed from '{gap.fallback}', so they look different" if gap.fallback
+            what = (f"borrowed from another installed font (such as '{gap.fallback}'), so "
+                    "they look different from the rest" if gap.fallback
                     else "printed as empty boxes: no installed font has them")
             fix = (f"install {PACKAGES[gap.slot]} (apt install {PACKAGES[gap.slot]}) or "
                    if not gap.fallback else "")

@@ -85,7 +85,7 @@ def placeholder_fonts(docx: Path, placeholders: Iterable[str]) -> dict[str, set[
             for para, runs in _paragraph_runs(root).items():
                 text, spans = "", []
                 for run in runs:
-                    piece = "".join(t.text or "" for t in run.iter(f"{W}t"))
+                    piece = "".join(t.text or "" for t in run.findall(f"{W}t"))
                     spans.append((len(text), len(text) + len(piece), run))
                     text += piece
                 for name, pattern in patterns.items():
