@@ -119,10 +119,15 @@ def save_mapping(event: Event, mapping: dict[str, str]) -> None:
 
 
 def _closest(name: str, columns: Sequence[str]) -> str:
-    """The column spelled most like `name` (folded), when clearly closer than the others."""
+    """The one column containing `name` (or contained in it), else the one spelled most like it
+    when clearly closer than the others; '' when nothing is close or two are equally close."""
     if not columns:
         return ""
     target = key(name)
+    within = [c for c in columns if min(len(target), len(key(c))) >= 4
+              and (target in key(c) or key(c) in target)]
+    if len(within) == 1:
+        return within[0]  # "Course" in "Course title"
     scored = sorted(
         ((difflib.SequenceMatcher(None, target, key(c)).ratio(), c) for c in columns),
         reverse=True,
