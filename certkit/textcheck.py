@@ -69,7 +69,7 @@ def clean_text(text: str) -> str:
 def name_case_problem(name: str) -> str:
     """'ALL CAPS' or 'all lowercase' when a name is typed so and a proper-case form differs."""
     cased = [ch for ch in name if ch.isupper() or ch.islower()]
-    if len(cased) < 2:
+    if len(cased) < 3:  # "DJ", "Li": too short to judge
         return ""
     if all(ch.isupper() for ch in cased):
         kind = "ALL CAPS"
