@@ -165,9 +165,12 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
     id_col = event.status_columns.certificate_id
     blocking = report.blocking_rows()
     jobs = []
+    claimed: dict[str, int] = {}  # certificate ID -> the row that owns it in this roster
     for row in roster.rows:
         fp = fingerprint(row, event.identity_columns)
         record = ledger.find(fp, row.get(id_col).strip())
+        if record and claimed.setdefault(record.cert_id, row.number) != row.number:
+            record = None  # a duplicate row: the same person's record belongs to an earlier row
         name = row.get(event.roster.name_column).strip()
         if record and record.status in DONE:
             shown = (row.get(id_col).strip(), row.get(event.status_columns.status).strip())
@@ -197,6 +200,7 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
                 fp, row.number, row.get(event.roster.email_column).strip(), name,
                 row.get(id_col).strip(),
             )
+            claimed[record.cert_id] = row.number
         elif record.row_number != row.number:
             ledger.update(record.cert_id, row_number=row.number)
         jobs.append(Job(row, record))

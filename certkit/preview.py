@@ -119,6 +119,8 @@ def check_rendered(
     whose certificate does not fit on the template's pages."""
     shown = previews(event, rows, prepared=prepared, converter=converter, with_template=True)
     expected = shown[-1].pages
+    shown[-1].pdf.unlink(missing_ok=True)
+    shown[-1].png.unlink(missing_ok=True)
     return shown[:-1], check_pages(expected, {p.row: p.pages for p in shown[:-1]})
 
 
