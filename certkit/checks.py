@@ -220,11 +220,11 @@ def _date_column(rows: Sequence[Row], col: str, spec) -> list[Finding]:
 def _font_findings(event: Event, rows: Sequence[Row], columns: dict[str, str],
                    template: Path | None) -> list[Finding]:
     """Warnings for characters the template's fonts cannot draw, and fonts not installed."""
-    from .fonts import PACKAGES, SCRIPT_WORDS, font_file, glyph_gaps, placeholder_fonts
+    from .fonts import PACKAGES, SCRIPT_WORDS, available, font_file, glyph_gaps, placeholder_fonts
 
     docx = template or event.path(event.template.path)
-    if not docx.exists():
-        return []
+    if not docx.exists() or not available():
+        return []  # without fontconfig there is no telling which font LibreOffice will use
     try:
         fonts = placeholder_fonts(docx, list(columns) + list(event.constants))
     except Exception:  # a broken .docx is reported by the template check

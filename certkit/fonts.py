@@ -35,7 +35,7 @@ PACKAGES = {"asian": "fonts-noto-cjk", "complex": "fonts-noto-core",
 SCRIPT_WORDS = {"asian": "Chinese/Japanese/Korean", "complex": "Arabic/Hebrew/Indic/Thai",
                 "western": "these", "emoji": "emoji"}
 
-__all__ = ["FontMatch", "GlyphGap", "font_file", "glyph_gaps", "placeholder_fonts", "slot_of"]
+__all__ = ["FontMatch", "GlyphGap", "available", "font_file", "glyph_gaps", "placeholder_fonts", "slot_of"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ class GlyphGap:
     slot: str  # western | asian | complex | emoji
     chars: str  # the missing characters, each once
     fallback: str  # an installed family that has them, or '' (they print as boxes)
+
+
+def available() -> bool:
+    """True when fontconfig's fc-match and fc-list are installed (Linux; often absent elsewhere)."""
+    import shutil
+
+    return bool(shutil.which("fc-match") and shutil.which("fc-list"))
 
 
 def slot_of(ch: str) -> str:
