@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -90,7 +91,12 @@ def repair_email(value: str) -> str:
 
 def domain_typo(address: str) -> str:
     """The popular domain that `address`'s domain is a typo of, or ''."""
-    domain = address.rsplit("@", 1)[-1].casefold().rstrip(".")
+    return _domain_typo(address.rsplit("@", 1)[-1].casefold().rstrip("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_typo(domain: str) -> str:
+    """domain_typo for one folded domain (a roster repeats few domains many times)."""
     if domain in POPULAR_DOMAINS:
         return ""
     name, _, tld = domain.rpartition(".")
@@ -98,9 +104,11 @@ def domain_typo(address: str) -> str:
         return f"{name}.{TLD_TYPOS[tld]}"
     if len(domain) < SHORT_DOMAINS:
         return ""
-    best = min(POPULAR_DOMAINS, key=lambda d: _distance(domain, d))
     limit = 1 if len(domain) < 10 else 2
-    return best if len(best) >= SHORT_DOMAINS and _distance(domain, best) <= limit else ""
+    near = [d for d in POPULAR_DOMAINS if len(d) >= SHORT_DOMAINS
+            and abs(len(d) - len(domain)) <= limit]
+    best = min(near, key=lambda d: _distance(domain, d), default="")
+    return best if best and _distance(domain, best) <= limit else ""
 
 
 def _distance(a: str, b: str) -> int:

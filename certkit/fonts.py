@@ -10,6 +10,7 @@ the characters come out in another typeface, or as empty boxes when no font has 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import subprocess
@@ -151,17 +152,34 @@ def font_file(family: str) -> FontMatch:
     return FontMatch(family, parts[0], parts[1], int(parts[2] or 0))
 
 
-@functools.lru_cache(maxsize=1024)
 def any_font_has(chars: str) -> str:
     """An installed family that has every character of `chars`, or '' when none has them."""
-    charset = " ".join(f"{ord(c):x}" for c in chars)
+    points = [ord(c) for c in chars]
+    for family, starts, ends in _installed_charsets():
+        if all((i := bisect.bisect_right(starts, p) - 1) >= 0 and p <= ends[i] for p in points):
+            return family
+    return ""
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_charsets() -> list[tuple[str, list[int], list[int]]]:
+    """Every installed font's family and character ranges, from one `fc-list` call."""
     try:
-        out = subprocess.run(["fc-list", f":charset={charset}", "family"], capture_output=True,
-                             text=True, timeout=20, check=False).stdout
+        out = subprocess.run(["fc-list", "--format", "%{family[0]}\t%{charset}\n"],
+                             capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
-        return ""
-    families = sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})
-    return families[0] if families else ""
+        return []
+    fonts = []
+    for line in sorted(out.splitlines()):
+        family, _, charset = line.partition("\t")
+        starts, ends = [], []
+        for part in charset.split():
+            lo, _, hi = part.partition("-")
+            starts.append(int(lo, 16))
+            ends.append(int(hi or lo, 16))
+        if starts:
+            fonts.append((family, starts, ends))
+    return fonts
 
 
 @functools.lru_cache(maxsize=64)
