@@ -173,7 +173,7 @@ def is_jinja_expression(inner: str) -> bool:
     if is_plain_identifier(inner.strip()) or not JINJA_MARKERS.search(inner):
         return False
     try:
-        Environment().parse("{{" + inner + "}}")
+        Environment(autoescape=True).parse("{{" + inner + "}}")
     except TemplateSyntaxError:
         return False
     return True
@@ -274,7 +274,7 @@ def jinja_problems(xml: str, patch) -> tuple[list[Finding], set[str]]:
     from jinja2 import meta
 
     patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patch(xml))
-    env = Environment()
+    env = Environment(autoescape=True)  # only parsed here, never rendered
     try:
         ast = env.parse(patched)
     except TemplateSyntaxError as exc:
