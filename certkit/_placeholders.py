@@ -179,6 +179,17 @@ def is_jinja_expression(inner: str) -> bool:
     return True
 
 
+def filter_error(token: str) -> str | None:
+    """Jinja's complaint about a {{ x | filter }} that does not parse (a column name has no |)."""
+    if not token.startswith("{{") or "|" not in token or "<<" in token:
+        return None
+    try:
+        Environment(autoescape=True).parse(token)
+    except TemplateSyntaxError as exc:
+        return f"this Jinja expression is not valid ({exc.message})"
+    return None
+
+
 def leftovers(text: str, paragraph: str) -> list[Finding]:
     """Opening or closing marks left outside any complete placeholder, explained."""
     found = []
@@ -215,10 +226,14 @@ def translate_paragraph(ts: list, names: Names, scan: Scan, blocks: list,
         scan.add(scan.problems, finding)
     for m in tokens:
         block_tag(m.group(), shown, blocks, scan)
+        error = filter_error(m.group())
+        if error:
+            scan.add(scan.problems, Finding(m.group(), shown, f"'{m.group()}': {error}"))
         if m.group() in ("{{}}", "<<>>") or not clean_name(m.group()[2:-2]):
             scan.add(scan.problems, Finding(m.group(), shown, f"'{m.group()}' is empty"))
-    for m in reversed(tokens):
-        new = m.group() if keep_notation else translate_token(m.group(), names, scan)
+    news = [m.group() if keep_notation else translate_token(m.group(), names, scan)
+            for m in tokens]
+    for m, new in reversed(list(zip(tokens, news, strict=True))):
         first = max(i for i, s in enumerate(starts) if s <= m.start())
         last = max(i for i, s in enumerate(starts) if s < m.end())
         if first != last:
@@ -281,7 +296,17 @@ def jinja_problems(xml: str, patch) -> tuple[list[Finding], set[str]]:
         lines = patched.splitlines()
         line = lines[exc.lineno - 1] if 0 < (exc.lineno or 0) <= len(lines) else ""
         text = short(re.sub(r"<[^>]+>", "", line))
-        token = next((m.group() for m in TOKEN.finditer(text)), text)
-        return [Finding(token, text, f"Word template syntax: {exc.message}")], set()
+        tokens = [f"'{t}'" for t in dict.fromkeys(TOKEN.findall(text))] or ["a tag"]
+        which = tokens[0] if len(tokens) == 1 else "one of " + ", ".join(tokens)
+        return [Finding(which, text, f"{which} is not valid Jinja ({exc.message})")], set()
     used = meta.find_undeclared_variables(ast) - set(env.globals)
     return [], used
+
+
+def identifiers_in_order(xml: str) -> list[str]:
+    """Names used inside the Jinja tags of a translated part, in order of first use."""
+    seen: dict[str, None] = {}
+    for m in TOKEN.finditer(xml):
+        for name in re.findall(r"(?<![\w.'\"])[A-Za-z_]\w*", m.group()):
+            seen.setdefault(name, None)
+    return list(seen)

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import _pictures
 from ._bundled import BundledTemplate, bundled_template, bundled_templates, install_template
-from ._placeholders import Finding, Names, Scan, is_plain_identifier, jinja_problems, translate_part
+from ._placeholders import (
+    Finding,
+    Names,
+    Scan,
+    identifiers_in_order,
+    is_plain_identifier,
+    jinja_problems,
+    translate_part,
+)
 from .errors import TemplateError
 from .roster import normalize, suggest
 
@@ -116,6 +124,7 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
     unnamed = 0
     out = io.BytesIO()
     used: set[str] = set()
+    order: list[tuple] = []  # (part rank, identifiers in order of use): body, headers, footers
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zin, \
                 zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -131,12 +140,13 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
                             pictures.append(label)
                     buf = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                          standalone=True)
-                    if not keep_notation:
+                    if not keep_notation and not scan.problems:  # else Jinja would only echo
                         found, variables = jinja_problems(
                             buf.decode("utf-8"), lambda x: DocxTemplate.patch_xml(None, x))
                         for finding in found:
                             scan.add(scan.problems, finding)
                         used |= variables
+                        order.append((_part_rank(item), identifiers_in_order(buf.decode())))
                 elif item.filename == "_rels/.rels":  # LibreOffice's core-properties type,
                     buf = buf.replace(LO_CORE_PROPS, STD_CORE_PROPS)  # else python-docx adds a 2nd
                 zout.writestr(item, buf)
@@ -148,7 +158,18 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
     reverse = {ident: organizer for organizer, ident in names.ident.items()}
     for variable in sorted(used):
         scan.add_placeholder(reverse.get(variable, variable))
+    first_use: dict[str, int] = {}
+    for i, ident in enumerate(x for _rank, idents in sorted(order) for x in idents):
+        first_use.setdefault(reverse.get(ident, ident), i)
+    scan.placeholders.sort(key=lambda n: first_use.get(n, len(first_use)))
     return _Translation(out.getvalue(), scan, names, pictures, unnamed)
+
+
+def _part_rank(item: zipfile.ZipInfo) -> tuple[int, str]:
+    """Body first, then headers, footers and footnotes: the order placeholders are listed in."""
+    m = TEXT_PARTS.match(item.filename)
+    kind = m.group(1).rstrip("0123456789") if m else ""
+    return ({"document": 1, "header": 2, "footer": 3, "footnotes": 4}.get(kind, 0), item.filename)
 
 
 def _problem_message(name: str, problems: list[Finding]) -> str:
