@@ -159,7 +159,8 @@ def translate_token(token: str, names: Names, scan: Scan) -> str:
         if not name or is_jinja_expression(body):
             return "{{" + ORGANIZER_REF.sub(ref, inner) + "}}"
         ident = names.identifier(name)
-        scan.add_placeholder(names.organizer_name(name))
+        if ident != name:  # a plain {{ name }} is found by Jinja (it may be a loop variable)
+            scan.add_placeholder(names.organizer_name(name))
         return "{{" + left + " " + ident + " " + right + "}}"
     if token.startswith("{%"):
         return ORGANIZER_REF.sub(ref, token)
@@ -199,12 +200,12 @@ def leftovers(text: str, paragraph: str) -> list[Finding]:
             start = max(0, m.start() - 30)
             piece = text[start: m.end()].lstrip()
             opener = "{{" if mark == "}}" else "{%"
-            msg = f"'{piece}' ends with '{mark}' but has no opening '{opener}'"
+            msg = f"'{piece}' closes with '{mark}' but never opens with '{opener}'"
         else:
             piece = text[m.start(): m.start() + 40].rstrip()
             closer = {"{{": "}}", "{%": "%}", "<<": ">>"}[mark]
-            msg = f"'{piece}' starts a placeholder with '{mark}' but has no closing '{closer}'"
-        found.append(Finding(piece, paragraph, msg + " in the same paragraph."))
+            msg = f"'{piece}' opens with '{mark}' but never closes with '{closer}'"
+        found.append(Finding(piece, paragraph, msg))
     return found
 
 

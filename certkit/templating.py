@@ -85,6 +85,23 @@ class TemplateCheck:
         """True when the template can be used as it is."""
         return not self.problems
 
+    def to_text(self) -> str:
+        """The check as lines an organizer reads."""
+        lines = [f"Template {self.path.name}",
+                 f"Placeholders ({len(self.placeholders)}): {', '.join(self.placeholders) or '-'}",
+                 f"Named pictures ({len(self.pictures)}): {', '.join(self.pictures) or '-'}"]
+        if self.unnamed_pictures:
+            lines.append(f"  {self.unnamed_pictures} picture(s) without a name stay as they are "
+                         "(to swap one, give it alt text such as logo or signature).")
+        if self.repaired:
+            lines.append(f"Repaired by certkit when rendering ({len(self.repaired)}):")
+            lines += [f"  - {r}" for r in self.repaired]
+        if self.problems:
+            lines.append(f"To fix in Word ({len(self.problems)}):")
+            lines += [f"  - {p}" for p in self.problems]
+        lines.append("Ready to use." if self.ok else "Fix the problems above, save, check again.")
+        return "\n".join(lines)
+
 
 @dataclass
 class _Translation:
