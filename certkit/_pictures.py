@@ -36,12 +36,14 @@ DEFAULT_NAME = re.compile(
 )
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 PICTURE_FIELD = re.compile(r"\{([^{}]+)\}")
+ALIASES = {"qr": "qr_code", "qrcode": "qr_code"}  # a sample QR left in place would mislead
 
 
 def picture_key(text: str) -> str:
-    """A picture name folded for matching: 'QR Code', 'qr-code' and 'qr_code' are one name."""
+    """A picture name folded for matching: 'QR Code', 'qr-code', 'QR' and 'qr_code' are one."""
     text = unicodedata.normalize("NFKC", text or "").strip().casefold()
-    return re.sub(r"[\s\-]+", "_", text)
+    key = re.sub(r"[\s\-]+", "_", text)
+    return ALIASES.get(key, key)
 
 
 def _attributes(container) -> list[str]:
@@ -164,6 +166,21 @@ def replace_pictures(document, pictures: dict[str, bytes | Path], known: list[st
             f"{suggest(name, known)} In Word, right-click the sample picture, choose "
             f"'Edit Alt Text' and type {name}; or fix [template] pictures in event.toml."
         )
+
+
+def picture_problems(event: Event, known: list[str]) -> list[str]:
+    """What is wrong with [template] pictures before any row renders: names the template lacks,
+    files missing from the event folder (per-row files are checked row by row)."""
+    problems = []
+    for name, spec in event.template.pictures.items():
+        if picture_key(name) not in known:
+            problems.append(
+                f"event.toml [template] pictures names '{name}', but the template has no picture "
+                f"called that (named pictures: {', '.join(known) or 'none'}). In Word, right-click "
+                f"the sample picture, choose 'Edit Alt Text' and type {name}.")
+        elif not PICTURE_FIELD.search(spec) and not event.path(spec).is_file():
+            problems.append(f"The picture file '{spec}' for '{name}' is not in {event.folder}.")
+    return problems
 
 
 def event_file(folder: Path, name: str, *, row: int | None = None,

@@ -32,6 +32,7 @@ JINJA_WORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "n
                "True", "False", "None", "loop", "self", "range", "dict", "namespace"}
 BLOCK_OPEN = {"if", "for", "with", "filter", "macro", "call", "block", "raw"}
 BLOCK_MIDDLE = {"elif": {"if", "for"}, "else": {"if", "for"}}
+CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 PARAGRAPH_SHOWN = 90  # characters of a paragraph quoted in a message
 
 
@@ -167,8 +168,14 @@ def translate_token(token: str, names: Names, scan: Scan) -> str:
     return token  # a {# comment #}
 
 
+def straight(text: str) -> str:
+    """Word's curly quotes made straight, as docxtpl does before Jinja reads a tag."""
+    return text.translate(CURLY)
+
+
 def is_jinja_expression(inner: str) -> bool:
     """True when `inner` is meant as Jinja (a filter, a call, a quote...), not a column name."""
+    inner = straight(inner)
     if "<<" in inner or DOCXTPL_PREFIX.match(inner) or DOTTED.match(inner.strip()):
         return True
     if is_plain_identifier(inner.strip()) or not JINJA_MARKERS.search(inner):
@@ -185,7 +192,7 @@ def filter_error(token: str) -> str | None:
     if not token.startswith("{{") or "|" not in token or "<<" in token:
         return None
     try:
-        Environment(autoescape=True).parse(token)
+        Environment(autoescape=True).parse(straight(token))
     except TemplateSyntaxError as exc:
         return f"this Jinja expression is not valid ({exc.message})"
     return None

@@ -36,6 +36,8 @@ from .roster import normalize, suggest
 if TYPE_CHECKING:
     from docxtpl import DocxTemplate
 
+    from .config import Event
+
 __all__ = [
     "BundledTemplate",
     "PreparedTemplate",
@@ -46,6 +48,7 @@ __all__ = [
     "check_template",
     "install_template",
     "match_columns",
+    "picture_problems",
     "picture_sources",
     "prepare_template",
     "template_context",
@@ -54,6 +57,8 @@ __all__ = [
 TRANSLATOR_VERSION = "1"  # bump when the translation changes, so cached copies are remade
 TEXT_PARTS = re.compile(r"^word/(document\d*|header\d+|footer\d+|footnotes)\.xml$")
 picture_sources = _pictures.picture_sources
+
+
 LO_CORE_PROPS = b"officedocument/2006/relationships/metadata/core-properties"
 STD_CORE_PROPS = b"package/2006/relationships/metadata/core-properties"
 
@@ -258,6 +263,11 @@ def apply_pictures(tpl: DocxTemplate, prepared: PreparedTemplate,
         return
     tpl.init_docx()
     _pictures.replace_pictures(tpl.docx, pictures, prepared.pictures)
+
+
+def picture_problems(event: Event, prepared: PreparedTemplate) -> list[str]:
+    """Messages for [template] pictures the template lacks or whose file is missing."""
+    return _pictures.picture_problems(event, prepared.pictures)
 
 
 def check_template(path: Path, repaired_copy: Path | None = None) -> TemplateCheck:

@@ -24,6 +24,7 @@ from certkit.templating import (
     apply_pictures,
     check_template,
     match_columns,
+    picture_problems,
     picture_sources,
     prepare_template,
     template_context,
@@ -249,7 +250,7 @@ def test_notations_and_jinja_side_by_side(tmp_path):
         "{{Full Name}} / {{ full name }} / <<FULL NAME>>",
         "{{ name|upper }} {{E-mail}} {{Nombre y Apellidos}} {{Élève n°}}",
         "{% if <<Full Name>>|length > 5 %}long{% else %}short{% endif %}",
-        "{{ 'Dr. ' if doctor else '' }}{{ loop_free }}",
+        "{{ \u2018Dr. \u2019 if doctor else \u201c\u201d }}{{ loop_free }}",  # Word's quotes
     )
     prepared = prepare_template(path, tmp_path / "work")
     assert prepared.placeholders == ["Full Name", "name", "E-mail", "Nombre y Apellidos",
@@ -337,3 +338,13 @@ def test_a_file_name_from_a_cell_never_escapes_the_event_folder(event, tmp_path,
 def test_a_picture_column_missing_from_the_roster_is_named(event):
     with pytest.raises(TemplateError, match=r"no such column\. Did you mean 'Signature file'"):
         picture_sources(event, Row(3, {"Signature file": "sig-bo.png"}))
+
+
+def test_picture_settings_are_checked_before_any_row(event, saved_by_libreoffice, tmp_path):
+    prepared = prepare_template(saved_by_libreoffice["organizer"], tmp_path)
+    problems = picture_problems(event, prepared)
+    assert len(problems) == 1 and "names 'signature'" in problems[0]
+    assert "named pictures: qr_code, logo" in problems[0]
+    event.template.pictures = {"QR": "{Code}", "Logo": "gone.jpg"}
+    assert picture_problems(event, prepared) == [
+        f"The picture file 'gone.jpg' for 'Logo' is not in {event.folder}."]
