@@ -32,6 +32,38 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    """List the certificate templates shipped with certkit, each with a preview image.
+
+    Example: certkit templates
+             certkit init my-event --template modern
+    """
+    from .templating import bundled_templates
+
+    for template in bundled_templates():
+        print(f"{template.name:<12} {template.description}")
+        if template.preview_png:
+            print(f"{'':<12} preview: {template.preview_png}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Check a Word template: placeholders, named pictures, what certkit repairs, what to fix.
+
+    Exits 1 when something must be fixed in Word.
+    Example: certkit template check my-event/template.docx
+             certkit template check my-event/template.docx --fix   (writes template-fixed.docx)
+    """
+    from .templating import check_template
+
+    fixed = args.file.with_name(f"{args.file.stem}-fixed.docx") if args.fix else None
+    check = check_template(args.file, repaired_copy=fixed)
+    print(check.to_text())
+    if fixed is not None:
+        print(f"Wrote {fixed} (placeholders joined; {args.file.name} is unchanged).")
+    return 0 if check.ok else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo event and run it end to end; mail goes to .eml files, nothing is sent.
 
@@ -172,7 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("init", cmd_init)
     p.add_argument("folder", type=Path)
-    p.add_argument("--template", default="classic", help="bundled template name (default classic)")
+    p.add_argument("--template", default="classic",
+                   help="bundled template name (default classic; see: certkit templates)")
+    add("templates", cmd_templates)
+    p = add("template", cmd_template)
+    p.add_argument("action", choices=["check"])
+    p.add_argument("file", type=Path, help="the .docx template")
+    p.add_argument("--fix", action="store_true", help="also write FILE-fixed.docx, repaired")
     p = add("demo", cmd_demo)
     p.add_argument("folder", type=Path, nargs="?", default=Path("demo-event"))
     p = add("check", cmd_check)

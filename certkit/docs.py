@@ -11,7 +11,7 @@ from typing import Any
 from .config import Event
 from .errors import TemplateError
 from .roster import Row
-from .templating import PreparedTemplate, template_context
+from .templating import PreparedTemplate, apply_pictures, picture_sources, template_context
 
 QR_NAME = "qr_code"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed by hand
@@ -100,10 +100,12 @@ def render_docx(
     tpl = DocxTemplate(str(prepared.path))
     qr = qr_png(verify_url(event, cert.certificate_id))
     values: dict[str, Any] = dict(cert.fields)
+    pictures: dict[str, bytes | Path] = dict(picture_sources(event, cert.row))
     if QR_NAME in prepared.pictures:
-        tpl.replace_pic(QR_NAME, io.BytesIO(qr))
+        pictures[QR_NAME] = qr
     else:
         values[QR_NAME] = InlineImage(tpl, io.BytesIO(qr), width=Mm(28))
+    apply_pictures(tpl, prepared, pictures)
     try:
         tpl.render(template_context(prepared, values), autoescape=True)
         tpl.save(str(target))
