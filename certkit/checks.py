@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import dates
+from ._pictures import picture_problems
 from .addresses import check_email, normalize_email
 from .config import Event
 from .eligibility import BLANK_ROW, ExcludedRow, eligible_rows, is_blank
@@ -67,12 +68,16 @@ def placeholder_columns(
 
 
 def check_roster(
-    event: Event, roster: Roster, placeholders: Sequence[str], *, template: Path | None = None
+    event: Event, roster: Roster, placeholders: Sequence[str], *, template: Path | None = None,
+    pictures: Sequence[str] | None = None,
 ) -> Report:
     """Check every eligible row against the mapping, the email rules and the template's fonts.
 
-    `template` is the organizer's .docx, for the font check (default: [template] path)."""
-    columns, findings = placeholder_columns(event, roster.header, placeholders)
+    `template` is the organizer's .docx, for the font check (default: [template] path);
+    `pictures` are the template's named pictures, to check [template] pictures against."""
+    columns, findings = placeholder_columns(event, roster.header, placeholders, pictures or ())
+    if pictures is not None:
+        findings += [Finding(None, None, BLOCKING, msg) for msg in picture_problems(event, list(pictures))]
     try:
         kept, excluded = eligible_rows(event, roster)
         summary = _summary(event, kept, excluded)

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import csv
-import json
-import shutil
 from importlib import resources
 from pathlib import Path
 
-from .config import EVENT_FILE, load_event
+from .config import EVENT_FILE, load_event, save_setting
 from .errors import ConfigError
 from .pipeline import RunSummary, run_event
-from .templating import prepare_template
-
-BUILTIN = {"certificate_id", "Certificate ID", "verify_url", "event_name", "qr_code"}
+from .preflight import update_mapping
+from .templating import install_template, prepare_template
 
 
 def _data(name: str) -> str:
     """A file shipped inside the package (certkit/data)."""
     return resources.files("certkit").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def templates_dir() -> Path:
-    """The bundled templates: inside an installed package, or templates_docx/ in a checkout."""
-    packaged = Path(str(resources.files("certkit"))) / "templates_docx"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates_docx"
-
-
-def bundled_template(name: str) -> Path:
-    """The bundled template called `name` (e.g. classic), or ConfigError listing them."""
-    path = templates_dir() / f"{name}.docx"
-    if not path.exists():
-        names = sorted(p.stem for p in templates_dir().glob("*.docx"))
-        raise ConfigError(f"There is no bundled template '{name}'. Choose one of: {', '.join(names)}.")
-    return path
 
 
 def write_sample_roster(target: Path) -> None:
@@ -63,14 +45,10 @@ def write_sample_roster(target: Path) -> None:
     book.save(target)
 
 
-def _toml_str(text: str) -> str:
-    """A TOML basic string."""
-    return json.dumps(text, ensure_ascii=False)
-
-
 def init_event(folder: str | Path, *, template: str = "classic", sample: bool = True) -> Path:
     """Create an event folder: event.toml, a template and (with `sample`) a sample roster.xlsx.
 
+    The mapping is filled from the template's placeholders that name a roster column.
     Raises ConfigError when the folder already holds an event: init never overwrites.
     """
     folder = Path(folder)
@@ -79,35 +57,18 @@ def init_event(folder: str | Path, *, template: str = "classic", sample: bool = 
             f"{folder / EVENT_FILE} already exists; certkit init never overwrites. "
             "Choose a new folder name."
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(bundled_template(template), folder / "template.docx")
-    for asset in templates_dir().glob("assets/*"):
-        shutil.copyfile(asset, folder / asset.name)
+    pictures = install_template(template, folder)
     if sample and not (folder / "roster.xlsx").exists():
         write_sample_roster(folder / "roster.xlsx")
+    (folder / EVENT_FILE).write_text(_data("event.toml"), encoding="utf-8")
+    event = load_event(folder)
+    if pictures != event.template.pictures:
+        save_setting(folder, "template", {"path": "template.docx", "pictures": pictures})
+        event = load_event(folder)
     header = next(csv.reader(_data("roster.csv").splitlines()))
     prepared = prepare_template(folder / "template.docx", folder / ".certkit")
-    mapping = auto_mapping(prepared.placeholders, header)
-    lines = "\n".join(f"{_toml_str(k)} = {_toml_str(v)}" for k, v in mapping.items())
-    (folder / EVENT_FILE).write_text(
-        _data("event.toml").replace("__MAPPING__", lines), encoding="utf-8"
-    )
+    update_mapping(event, prepared, header)
     return folder
-
-
-def auto_mapping(placeholders: list[str], header: list[str]) -> dict[str, str]:
-    """Placeholder -> column for placeholders that name a column (case and spaces ignored)."""
-    from .roster import normalize
-
-    folded = {normalize(h).replace("_", " "): h for h in header}
-    out = {}
-    for name in placeholders:
-        if name in BUILTIN or name in ("Organization", "Date"):
-            continue
-        column = folded.get(normalize(name).replace("_", " "))
-        if column:
-            out[name] = column
-    return out
 
 
 def run_demo(folder: str | Path = "demo-event") -> RunSummary:

@@ -14,6 +14,7 @@ from .eligibility import BLANK_ROW
 from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
 from .pdf import PdfConverter, get_converter, page_count
+from .preflight import update_mapping
 from .roster import (
     FAILED,
     NOT_SENT,
@@ -320,7 +321,8 @@ def run_event(
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
         prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
-        report = check_roster(event, roster, prepared.placeholders)
+        update_mapping(event, prepared, roster.header)
+        report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
         run.summary.report = report
         stop = report.global_blocking()
         if stop:
@@ -358,7 +360,8 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     source = source or open_roster(event)
     roster = source.read()
     prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
-    report = check_roster(event, roster, prepared.placeholders)
+    update_mapping(event, prepared, roster.header)
+    report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
     blocking = report.blocking_rows()
     id_col = event.status_columns.certificate_id
     count = 0

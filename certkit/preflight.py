@@ -84,7 +84,8 @@ def check_event(
         return Preflight(Report([Finding(None, None, BLOCKING, str(exc))]), prepared=prepared)
     result = update_mapping(event, prepared, roster.header, accept_guesses=accept_guesses,
                             save=save)
-    report = check_roster(event, roster, prepared.placeholders, template=prepared.source)
+    report = check_roster(event, roster, prepared.placeholders, template=prepared.source,
+                          pictures=prepared.pictures)
     done = Preflight(report, result, prepared, roster)
     if render > 0 and not report.global_blocking():
         rows = representative_sample(roster, event, render, report=report)

@@ -88,3 +88,13 @@ def test_every_error_is_a_certkit_error():
 
 def test_public_surface_is_pinned():
     assert sorted(certkit.__all__) == sorted(["CertkitError", "__version__"])
+
+
+def test_a_picture_the_template_lacks_blocks_the_check(event_dir, capsys):
+    from certkit.config import save_setting
+
+    save_setting(event_dir, "template", {"path": "template.docx",
+                                         "pictures": {"logo": "logo.jpg", "stamp": "stamp.png"}})
+    assert main(["check", str(event_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "'stamp'" in out and "Edit Alt Text" in out

@@ -93,7 +93,7 @@ def test_status_columns_are_never_mapped(tmp_path):
 
 def test_broken_template_is_a_clear_blocking_finding(tmp_path):
     event = nasty_event(tmp_path / "b")
-    make_template(event.path("template.docx"), body=["Hello {{ Full Name }}"])
+    make_template(event.path("template.docx"), body=["Hello {{ Full Name }, welcome"])
     result = check_event(event, render=0)
     (finding,) = result.report.findings
     assert finding.severity == "blocking" and finding.row is None

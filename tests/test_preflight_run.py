@@ -9,11 +9,11 @@ import io
 import pytest
 
 from certkit.cli import main
-from certkit.config import save_setting
 from certkit.errors import ConfigError
 from certkit.pipeline import run_event
 
 from .conftest import use_smtp
+from .docx_factory import make_template
 from .test_checks import nasty_event
 
 
@@ -74,9 +74,9 @@ def test_rows_outside_the_roster_are_refused_before_anything(tmp_path, converter
 
 def test_a_placeholder_without_a_column_stops_the_whole_run(tmp_path, converter):
     event = nasty_event(tmp_path / "g")
-    save_setting(event.folder, "mapping", {"full_name": "Full Name"})
-    event.mapping = {"full_name": "Full Name"}
-    with pytest.raises(ConfigError, match="Placeholder 'course' has no value"):
+    make_template(event.path("template.docx"), header="{{ instructor }}", textbox="{{ full_name }}",
+                  body=["ID {{ certificate_id }}"])  # no column, constant or date is "instructor"
+    with pytest.raises(ConfigError, match="Placeholder 'instructor' has no value"):
         run_event(event, send=True, converter=converter)
     assert not event.path("out/outbox").exists()
 
