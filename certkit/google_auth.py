@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import gspread
+import requests
 from google.auth import exceptions as google_exceptions
 from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import BaseAdapter
@@ -86,7 +87,7 @@ def authorize(
             f"event.toml [roster] auth = '{roster.auth}' is unknown. Use one of: service_account, "
             "oauth, default."
         )
-    _check_sign_in(creds, label, fix)
+    _check_sign_in(creds, label, fix, _token_request(options))
     return make_client(creds, options)
 
 
@@ -96,11 +97,19 @@ def make_client(
     """A gspread client on `credentials` (or on a ready `session`) that retries politely."""
     options = options or GoogleOptions()
     if session is None:
-        session = AuthorizedSession(credentials)
+        session = AuthorizedSession(credentials, auth_request=_token_request(options))
     if options.transport is not None:
         session.mount("https://", options.transport)
     http_client = functools.partial(RetryingHTTPClient, policy=options.policy)
     return gspread.Client(credentials, session=session, http_client=http_client)  # type: ignore[arg-type]
+
+
+def _token_request(options: GoogleOptions) -> Request:
+    """How access tokens are fetched and refreshed: over the same transport as the API calls."""
+    session = requests.Session()
+    if options.transport is not None:
+        session.mount("https://", options.transport)
+    return Request(session)
 
 
 def _resolve(name: str, folder: Path | None) -> Path:
@@ -244,10 +253,10 @@ def _default(scopes: Sequence[str]) -> Any:
     return creds
 
 
-def _check_sign_in(creds: Any, label: str, fix: str) -> None:
+def _check_sign_in(creds: Any, label: str, fix: str, request: Request) -> None:
     """Get an access token now, so a refused key or an expired sign-in stops the run at once."""
     try:
-        creds.refresh(Request())
+        creds.refresh(request)
     except google_exceptions.RefreshError as exc:
         said = str(exc.args[0] if exc.args else exc)
         raise AuthError(f"Google refused {label}: {said}. {fix}") from exc

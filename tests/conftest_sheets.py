@@ -29,6 +29,12 @@ def sheets_client(sheets_emulator):
     return emulator_client(sheets_emulator)
 
 
+@pytest.fixture
+def new_sheets_client(sheets_emulator):
+    """Make more clients of the emulator: new_sheets_client(policy=..., principal=...)."""
+    return lambda policy=FAST, **session_args: emulator_client(sheets_emulator, policy, **session_args)
+
+
 def emulator_client(emulator: SheetsEmulator, policy: RetryPolicy = FAST, **session_args):
     """A gspread client talking to `emulator` through certkit's retrying HTTP client."""
     return make_client(None, GoogleOptions(policy=policy), session=emulator.session(**session_args))

@@ -124,6 +124,16 @@ class SheetsEmulator:
         self.books[book.key] = book
         return book.key
 
+    def add_sheet(self, key: str, title: str, rows: list[list] | None = None, *, cols: int = 26) -> None:
+        """Add a tab to a spreadsheet, filled with `rows`."""
+        with self._lock:
+            book = self.books[key]
+            sheet = grid.Sheet(
+                len(book.sheets) + 100, title, len(book.sheets), max(1000, len(rows or [])), cols
+            )
+            grid.write_box(grid.Box(sheet, 1, 1, sheet.rows, cols), rows or [], "RAW", bounded=False)
+            book.sheets.append(sheet)
+
     def add_document(
         self,
         title: str,
@@ -358,6 +368,8 @@ def _json_or_none(body: bytes):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1  # headers and body leave in one write ...
+    disable_nagle_algorithm = True  # ... at once (no 40 ms delayed-ACK stall per reply)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
