@@ -233,8 +233,8 @@ class GoogleSheetSource:
         values, grid_cols = self._fetch()
         header, rows = self._parse(values)
         id_name = self.status_columns.get("certificate_id", "")
-        id_col = header[_find(header, id_name) - 1] if _find(header, id_name) else id_name
-        found = locate_rows(updates, rows, id_col, self.identity)
+        id_at = _find(header, id_name)
+        found = locate_rows(updates, rows, header[id_at - 1] if id_at else id_name, self.identity)
         index, created = self._targets(header, values)
         data = self._header_cells(index, created)
         for i, update in enumerate(updates):

@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import gspread
 import pytest
 
 from .sheets_emulator import SheetsEmulator
@@ -99,3 +100,57 @@ def test_comparison_catches_a_wrong_answer():
     assert same_shape(recorded, {"range": "Sheet1!A1:D4", "values": [["a", "b", "c", "d"], [""]]})
     assert same_shape(recorded, {"range": "Sheet1!A1:D4"})
     assert same_shape({"values": [[2]]}, {"values": [[2.0]]})  # 2 and 2.0 differ in JSON
+
+
+# Behaviour Google documents (or users meet) that the recordings do not cover.
+
+
+def test_writing_past_the_last_column_is_a_400(sheets_emulator, sheets_client):
+    key = sheets_emulator.add_spreadsheet("Roster", [["Name"]], col_count=3)
+    tab = sheets_client.open_by_key(key).sheet1
+    with pytest.raises(
+        gspread.exceptions.APIError, match=r"exceeds grid limits\. Max rows: 1000, max columns: 3"
+    ):
+        tab.update([["x"]], "D1")
+    with pytest.raises(gspread.exceptions.APIError, match=r"exceeds grid limits"):
+        tab.batch_update([{"range": "A1", "values": [["ok"]]}, {"range": "E2", "values": [["no"]]}])
+    assert sheets_emulator.values(key) == [["Name"]]  # a batch is applied whole or not at all
+
+
+def test_quota_answers_429_resource_exhausted(sheets_emulator, sheets_client):
+    sheets_emulator.quota = {"read": 2, "write": 0}
+    key = sheets_emulator.add_spreadsheet("Roster", [["Name"]])
+    session = sheets_emulator.session()
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{key}/values/Sheet1"
+    replies = [session.get(url, timeout=5) for _ in range(3)]
+    assert [r.status_code for r in replies] == [200, 200, 429]
+    assert replies[2].json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    assert "Read requests per minute per user" in replies[2].json()["error"]["message"]
+
+
+def test_requests_without_a_valid_token_are_401(sheets_emulator):
+    key = sheets_emulator.add_spreadsheet("Roster", [["Name"]])
+    session = sheets_emulator.session()
+    session.headers["Authorization"] = "Bearer made-up"
+    reply = session.get(f"https://sheets.googleapis.com/v4/spreadsheets/{key}", timeout=5)
+    assert reply.status_code == 401 and reply.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_gspread_add_cols_uses_a_stale_size_which_is_why_certkit_appends(sheets_emulator, new_sheets_client):
+    def widened_by_the_organizer():
+        key = sheets_emulator.add_spreadsheet("Roster", [["Name"]], col_count=3)
+        tab = new_sheets_client().open_by_key(key).sheet1  # remembers 3 columns
+        organizer = new_sheets_client(principal="organizer@example.org").open_by_key(key).sheet1
+        organizer.add_cols(2)
+        organizer.update([["Phone"]], "E1")
+        return key, tab
+
+    key, tab = widened_by_the_organizer()
+    tab.add_cols(1)  # resizes to its remembered 3 + 1 = 4 columns: the organizer's column E is cut off
+    assert sheets_emulator.values(key) == [["Name"]]
+    key, tab = widened_by_the_organizer()
+    tab.spreadsheet.batch_update(
+        {"requests": [{"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": 1}}]}
+    )
+    assert sheets_emulator.values(key) == [["Name", "", "", "", "Phone"]]
+    assert sheets_emulator.books[key].sheet().cols == 6
