@@ -1,6 +1,6 @@
 """Fixtures for Google Sheets tests: a fresh Sheets API emulator on 127.0.0.1 and a gspread client.
 
-Use from a test module with `pytest_plugins = ["tests.conftest_sheets"]` (or list it in conftest.py).
+Registered in tests/conftest.py through `pytest_plugins`.
 """
 
 from __future__ import annotations

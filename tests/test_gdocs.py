@@ -10,8 +10,6 @@ import pytest
 from certkit.errors import TemplateError
 from certkit.gdocs import DOCX_MIME, document_id, export_google_doc
 
-pytest_plugins = ["tests.conftest_sheets"]
-
 
 def word_file(text: str) -> bytes:
     """A real .docx holding one paragraph."""

@@ -20,8 +20,6 @@ from certkit.errors import AuthError, ConfigError, RosterError
 from certkit.google_auth import GoogleOptions, authorize, token_path
 from certkit.gsheets import GoogleSheetSource
 
-pytest_plugins = ["tests.conftest_sheets"]
-
 HEADER = [["Full Name", "Email"], ["Ann Lee", "ann@example.org"]]
 FAST = RetryPolicy(first_wait=0.05, max_wait=0.5, total_wait=5.0, timeout=(2.0, 5.0))
 

@@ -11,8 +11,6 @@ from certkit.errors import RosterChanged, RosterError
 from certkit.gsheets import GoogleSheetSource
 from certkit.roster import RosterSource, StatusUpdate, fingerprint
 
-pytest_plugins = ["tests.conftest_sheets"]
-
 STATUS = {"certificate_id": "Certificate ID", "status": "Status", "sent_at": "Sent at", "detail": "Detail"}
 IDENTITY = ["Email", "Full Name"]
 HEADER = ["Full Name", "Email", "Course"]

@@ -11,8 +11,6 @@ import certkit
 from certkit.gsheets import GoogleSheetSource
 from certkit.pipeline import run_event
 
-pytest_plugins = ["tests.conftest_sheets"]
-
 
 def demo_rows() -> list[list[str]]:
     """The demo roster, as the organizer would have typed it into a Google Sheet."""

@@ -17,8 +17,6 @@ import pytest
 
 from .sheets_emulator import SheetsEmulator
 
-pytest_plugins = ["tests.conftest_sheets"]
-
 DATA = json.loads((Path(__file__).parent / "data" / "gspread_cassettes.json").read_text(encoding="utf-8"))
 GENERATED = {"spreadsheetId", "id", "createdTime", "modifiedTime", "sheetId", "spreadsheetUrl"}
 NOT_EMULATED = {"details"}  # error detail objects (field violations) are not reproduced
