@@ -40,7 +40,7 @@ class GoogleSheetSource:
         status_columns: dict[str, str],
         identity: Sequence[str],
         client: Any,
-        required: Sequence[str] = (),
+        required: Sequence[str] = (),  # columns read() insists on, besides the identity columns
     ):
         self.spreadsheet = spreadsheet.strip()
         self.worksheet = worksheet
@@ -66,8 +66,6 @@ class GoogleSheetSource:
             from .google_auth import authorize
 
             client = authorize(cfg, folder=event.folder)
-        mapped = [c for c in event.mapping.values() if c]
-        dated = [d.column for d in event.dates.values() if d.column]
         return cls(
             cfg.url,
             worksheet=cfg.worksheet,
@@ -75,7 +73,6 @@ class GoogleSheetSource:
             status_columns=event.status_columns.names(),
             identity=event.identity_columns,
             client=client,
-            required=[*mapped, *dated],
         )
 
     # ----- opening --------------------------------------------------------------------------
