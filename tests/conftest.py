@@ -12,6 +12,8 @@ from certkit.pdf import LibreOfficeConverter
 
 from .smtp_server import Sink, start_server
 
+pytest_plugins = ["tests.conftest_sheets"]  # the Sheets API emulator: sheets_emulator, sheets_client
+
 
 @pytest.fixture(scope="session")
 def converter():

@@ -1,0 +1,72 @@
+"""The whole pipeline with a Google Sheet as roster and status board (the Sheets API emulator),
+real LibreOffice and the outbox transport."""
+
+from __future__ import annotations
+
+import csv
+import email
+from pathlib import Path
+
+import certkit
+from certkit.gsheets import GoogleSheetSource
+from certkit.pipeline import run_event
+
+
+def demo_rows() -> list[list[str]]:
+    """The demo roster, as the organizer would have typed it into a Google Sheet."""
+    text = (Path(certkit.__file__).parent / "data" / "roster.csv").read_text(encoding="utf-8")
+    return list(csv.reader(text.splitlines()))
+
+
+def sheet_by_email(emulator, key: str) -> dict[str, dict[str, str]]:
+    values = emulator.values(key)
+    header = values[0]
+    rows = [dict(zip(header, r + [""] * (len(header) - len(r)))) for r in values[1:] if r]
+    return {r["Email"] or r["Full Name"]: r for r in rows}
+
+
+def outbox(event) -> dict[str, str]:
+    """Certificate ID -> recipient of every .eml in the outbox."""
+    found = {}
+    for path in sorted(event.path(event.transport.outbox_dir).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes())
+        found[message["X-Certkit-Id"]] = message["To"]
+    return found
+
+
+def test_run_event_shows_statuses_in_the_google_sheet_and_sends_nobody_twice(
+    event, sheets_emulator, sheets_client, converter
+):
+    rows = demo_rows()
+    key = sheets_emulator.add_spreadsheet(
+        "Bootcamp 2026", rows, option="USER_ENTERED", col_count=len(rows[0])
+    )
+    event.roster.source, event.roster.url, event.roster.flush_rows = "sheets", key, 5
+    source = GoogleSheetSource.from_event(event, client=sheets_client)
+    sheets_emulator.clear_log()
+
+    summary = run_event(event, send=True, source=source, converter=converter)
+
+    assert summary.count("Sent") == 23 and not summary.sheet_errors
+    sent = outbox(event)
+    assert len(sent) == 23
+    sheet = sheet_by_email(sheets_emulator, key)
+    for address, row in sheet.items():
+        if row["Status"] == "Sent":
+            assert address in sent[row["Certificate ID"]] and row["Sent at"]
+    assert sheet["priya.r@example"]["Status"] == "Not sent"
+    assert "priya.r@example" in sheet["priya.r@example"]["Detail"]
+    assert sheet["Tomás Ó Súilleabháin"]["Status"] == "Not sent"
+    writes = sheets_emulator.count("write", path="values:batchUpdate")
+    assert 1 <= writes <= 10  # batched: 25 rows flushed every 5, never one request per cell
+
+    sheets_emulator.sort_rows(key, "A", reverse=True)  # the organizer re-sorts between runs
+    again = run_event(
+        event,
+        send=True,
+        source=GoogleSheetSource.from_event(event, client=sheets_client),
+        converter=converter,
+    )
+    assert again.count("Sent") == 23 and not again.sheet_errors
+    assert outbox(event) == sent  # nobody got a second message
+    assert sheet_by_email(sheets_emulator, key) == sheet  # every status still on its own person
