@@ -28,7 +28,7 @@ from .roster import (
 )
 from .sample import check_selection, representative_sample
 from .sheets import StatusBoard, open_roster
-from .templating import PreparedTemplate, prepare_template
+from .templating import PreparedTemplate, prepare_template, template_file
 
 DONE = {SENT, UNKNOWN, "Revoked", "Replaced", "Bounced", "Claimed"}  # never sent again by `run`
 WORK_DIR = ".certkit"
@@ -55,6 +55,7 @@ class RunSummary:
     sheet_errors: list[str] = field(default_factory=list)
     report: Report | None = None
     stopped: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         """How many rows ended in `status`."""
@@ -69,6 +70,7 @@ class RunSummary:
         for o in self.outcomes:
             if o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail:
                 lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.status}: {o.detail}")
+        lines += self.notes
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
         for err in self.sheet_errors:
@@ -320,7 +322,10 @@ def run_event(
         run.test = bool(test_to)
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
-        prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
+        template, note = template_file(event, getattr(source, "client", None))
+        if note:
+            run.summary.notes.append(note)
+        prepared = prepare_template(template, event.folder / WORK_DIR)
         update_mapping(event, prepared, roster.header)
         report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
         run.summary.report = report
@@ -359,7 +364,8 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     """How many rows a `run --send` would mail now (read-only: nothing is assigned or written)."""
     source = source or open_roster(event)
     roster = source.read()
-    prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
+    prepared = prepare_template(template_file(event, getattr(source, "client", None))[0],
+                                event.folder / WORK_DIR)
     update_mapping(event, prepared, roster.header)
     report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
     blocking = report.blocking_rows()

@@ -14,7 +14,7 @@ from .pdf import PdfConverter
 from .preview import WORK_DIR, Preview, check_rendered
 from .roster import Roster, RosterSource
 from .sample import representative_sample
-from .templating import PreparedTemplate, prepare_template
+from .templating import PreparedTemplate, prepare_template, template_file
 
 __all__ = ["Preflight", "check_event", "update_mapping"]
 
@@ -72,7 +72,8 @@ def check_event(
     from .sheets import open_roster
 
     try:
-        prepared = prepare_template(event.path(event.template.path), event.folder / WORK_DIR)
+        template, _note = template_file(event, getattr(source, "client", None))
+        prepared = prepare_template(template, event.folder / WORK_DIR)
     except TemplateError as exc:
         return Preflight(Report([Finding(
             None, None, BLOCKING, str(exc),

@@ -12,7 +12,7 @@ from .errors import ConversionError
 from .findings import BLOCKING, Finding
 from .pdf import PdfConverter, get_converter, page_count
 from .roster import Row
-from .templating import PreparedTemplate, prepare_template
+from .templating import PreparedTemplate, prepare_template, template_file
 
 PREVIEW_ID = "PREVIEW-0000"  # shown where the certificate ID goes; never a real ID
 WORK_DIR = ".certkit"
@@ -75,8 +75,7 @@ def previews(
     Raises TemplateError when a row cannot be rendered, ConversionError when LibreOffice (or
     Word) produces no PDF. With `with_template`, the last Preview is the bare template (row 0).
     """
-    prepared = prepared or prepare_template(event.path(event.template.path),
-                                            event.folder / WORK_DIR)
+    prepared = prepared or prepare_template(template_file(event)[0], event.folder / WORK_DIR)
     out_dir = out_dir or event.out / "preview"
     out_dir.mkdir(parents=True, exist_ok=True)
     docs: dict[Path, int] = {}

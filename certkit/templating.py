@@ -328,3 +328,28 @@ def _loose(text: str) -> str:
 
     text = unicodedata.normalize("NFKD", normalize(text))
     return "".join(ch for ch in text if ch.isalnum())
+
+
+GOOGLE_DOC_PREFIXES = ("https://docs.google.com/", "https://drive.google.com/")
+
+
+def template_file(event: Event, client: Any = None) -> tuple[Path, str]:
+    """The event's template as a local .docx, and a note for the organizer ('' when none).
+
+    [template] path is a file in the event folder, or a Google Doc address: then the Doc is
+    exported as .docx through Drive (with the event's Google sign-in, or `client`) and cached
+    in the event folder, and the note says whether it changed since the last run.
+    """
+    spec = event.template.path.strip()
+    if not spec.startswith(GOOGLE_DOC_PREFIXES):
+        return event.path(spec), ""
+    from .gdocs import export_google_doc
+    from .google_auth import authorize
+
+    target = event.folder / ".certkit" / "template-from-google-docs.docx"
+    first = not target.exists()
+    changed = export_google_doc(spec, target, client or authorize(event.roster, folder=event.folder))
+    if first:
+        return target, "The template was downloaded from Google Docs."
+    return target, ("The Google Doc template changed since the last run; the new version is used."
+                    if changed else "")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import email
+import io
 from pathlib import Path
+
+import docx
 
 import certkit
 from certkit.gsheets import GoogleSheetSource
@@ -70,3 +73,34 @@ def test_run_event_shows_statuses_in_the_google_sheet_and_sends_nobody_twice(
     assert again.count("Sent") == 23 and not again.sheet_errors
     assert outbox(event) == sent  # nobody got a second message
     assert sheet_by_email(sheets_emulator, key) == sheet  # every status still on its own person
+
+
+def test_a_google_doc_template_is_exported_cached_and_its_changes_announced(
+    event, sheets_emulator, sheets_client, converter
+):
+    from pypdf import PdfReader
+
+    rows = demo_rows()[:4]
+    key = sheets_emulator.add_spreadsheet("Small", rows, col_count=len(rows[0]))
+    classic = event.path("template.docx").read_bytes()
+    doc = sheets_emulator.add_document("Certificate", classic)
+    event.roster.source, event.roster.url = "sheets", key
+    event.template.path = f"https://docs.google.com/document/d/{doc}/edit"
+    source = GoogleSheetSource.from_event(event, client=sheets_client)
+
+    first = run_event(event, send=False, source=source, converter=converter)
+    assert "downloaded from Google Docs" in first.to_text()
+    pdf = next(event.path("out/pdf").glob("*.pdf"))
+    assert "Certificate" in PdfReader(str(pdf)).pages[0].extract_text()
+    assert sheets_emulator.count("drive", path="/export") == 1
+
+    second = run_event(event, send=False, source=source, converter=converter)
+    assert second.notes == [] and sheets_emulator.count("drive", path="/export") == 1
+
+    edited = docx.Document(io.BytesIO(classic))
+    edited.add_paragraph("Signed by the director")
+    buf = io.BytesIO()
+    edited.save(buf)
+    sheets_emulator.edit_document(doc, buf.getvalue())
+    third = run_event(event, send=False, source=source, converter=converter)
+    assert any("changed since the last run" in n for n in third.notes)
