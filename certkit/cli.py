@@ -184,6 +184,33 @@ def cmd_resend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Write the verification site: one page per issued certificate, for the QR codes to open.
+
+    Example: certkit publish my-event      (then upload my-event/out/verify-site to verify_base_url)
+    """
+    from .verify import publish_site
+
+    event = _load(args)
+    site, count = publish_site(event, args.out)
+    print(f"{count} certificate page(s) in {site}. Upload that folder so that "
+          f"{event.verify_base_url}/<ID> opens each page.")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a certificate PDF or ID against the event's ledger, offline; exit 1 when not valid.
+
+    Example: certkit verify my-event received.pdf
+             certkit verify my-event CK-7F3K-9QX2
+    """
+    from .verify import verify
+
+    verdict = verify(_load(args), args.what)
+    print(verdict.message)
+    return 0 if verdict.valid else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -238,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--row", type=int, help="the row number in the sheet")
     who.add_argument("--email", help="the address the certificate went to")
     p.add_argument("--to", help="send to this corrected address instead")
+    p = add("publish", cmd_publish)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--out", type=Path, help="where to write the site (default out/verify-site)")
+    p = add("verify", cmd_verify)
+    p.add_argument("folder", type=Path)
+    p.add_argument("what", help="a PDF file or a certificate ID")
     return parser
 
 
