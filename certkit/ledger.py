@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .docs import new_certificate_id
 from .errors import LedgerError
@@ -39,14 +41,17 @@ CREATE TABLE IF NOT EXISTS attempts (
     cert_id     TEXT NOT NULL REFERENCES certificates(cert_id),
     to_addr     TEXT NOT NULL,
     message_id  TEXT NOT NULL DEFAULT '',
-    state       TEXT NOT NULL,           -- pending | sent | failed | unknown
+    state       TEXT NOT NULL,           -- see ATTEMPT_STATES
     code        INTEGER,
     detail      TEXT NOT NULL DEFAULT '',
     test        INTEGER NOT NULL DEFAULT 0,
     started_at  TEXT NOT NULL,
-    finished_at TEXT NOT NULL DEFAULT ''
+    finished_at TEXT NOT NULL DEFAULT '',
+    seq         INTEGER NOT NULL DEFAULT 0,  -- attempt number for this certificate (in the Message-ID)
+    handed_at   REAL                         -- Unix time the message was handed over (quota window)
 );
 CREATE INDEX IF NOT EXISTS attempts_cert ON attempts(cert_id);
+CREATE INDEX IF NOT EXISTS attempts_state ON attempts(state);
 CREATE TABLE IF NOT EXISTS audit (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at      TEXT NOT NULL,
@@ -55,6 +60,21 @@ CREATE TABLE IF NOT EXISTS audit (
     detail  TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+ATTEMPT_STATUS = {
+    "sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "deferred": NOT_SENT, "aborted": NOT_SENT,
+}
+UNKNOWN_DETAIL = (
+    "The connection ended while this message was being handed to the mail server: it may or may "
+    "not have arrived. It is not sent again by itself. Check the Sent folder (certkit reconcile) "
+    "or ask the person, then, if it did not arrive: certkit resend --row N"
+)
+
+
+def message_id(cert_id: str, seq: int, domain: str) -> str:
+    """A Message-ID unique per certificate and attempt, found again later in a Sent folder."""
+    return f"<certkit.{cert_id}.{seq}@{domain or 'certkit.invalid'}>"
 
 
 def now() -> str:
@@ -88,26 +108,57 @@ class Record:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 
+@dataclass
+class Attempt:
+    """One try at mailing a certificate: its number and its deterministic Message-ID."""
+
+    id: int
+    cert_id: str
+    seq: int
+    message_id: str
+    to_addr: str
+    test: bool = False
+    handed_at: float | None = None
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> Attempt:
+        """Build from a SELECT * FROM attempts row."""
+        return cls(r["id"], r["cert_id"], r["seq"], r["message_id"], r["to_addr"], bool(r["test"]),
+                   r["handed_at"])
+
+
 class Ledger:
     """The event's SQLite ledger; every state change is committed before the next step runs."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._lock: Any = None
         try:
             self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
                 f"The ledger {self.path} cannot be opened ({exc}). Restore it from a backup; do "
                 "not delete it, or certkit cannot know who already received a certificate."
             ) from exc
 
+    def _migrate(self) -> None:
+        """Add columns that ledgers made by older certkit versions lack."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(attempts)")}
+        for column, kind in (("seq", "INTEGER NOT NULL DEFAULT 0"), ("handed_at", "REAL")):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
+
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and release the event's lock."""
         self.db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -178,13 +229,38 @@ class Ledger:
             if "status" in values:
                 self._audit(db, cert_id, "status", f"{values['status']} {values.get('detail', '')}")
 
-    def begin_attempt(self, cert_id: str, to_addr: str, message_id: str, *, test: bool = False) -> int:
-        """Record that a message is about to be handed over; committed before the SMTP transaction."""
+    # --- send attempts -------------------------------------------------------------------------
+    # pending -> handing_over -> sent | failed | unknown | deferred;  pending -> aborted (killed
+    # before DATA: the server discarded it). Only a stop inside handing_over leaves "unknown".
+
+    def lock(self) -> None:
+        """Hold the event's lock until close(): one certkit process at a time sends for an event."""
+        if self._lock is not None:
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.path) + ".lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LedgerError(
+                f"Another certkit command is working on this event right now ({self.path.parent}). "
+                "Wait until it has finished, then run this again."
+            ) from None
+        self._lock = lock
+
+    def begin_attempt(self, cert_id: str, to_addr: str, domain: str, *, test: bool = False) -> Attempt:
+        """Record that a message is about to be sent (state pending, committed); row -> Pending."""
+        self.lock()
         with self._tx() as db:
+            seq = 1 + int(db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM attempts WHERE cert_id = ?", (cert_id,)
+            ).fetchone()[0])
+            mid = message_id(cert_id, seq, domain)
             cur = db.execute(
-                "INSERT INTO attempts (cert_id, to_addr, message_id, state, test, started_at) "
-                "VALUES (?, ?, ?, 'pending', ?, ?)",
-                (cert_id, to_addr, message_id, int(test), now()),
+                "INSERT INTO attempts (cert_id, to_addr, message_id, state, test, started_at, seq) "
+                "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                (cert_id, to_addr, mid, int(test), now(), seq),
             )
             if not test:
                 db.execute(
@@ -192,43 +268,113 @@ class Ledger:
                     "WHERE cert_id = ?",
                     (PENDING, now(), cert_id),
                 )
-            return int(cur.lastrowid or 0)
+            return Attempt(int(cur.lastrowid or 0), cert_id, seq, mid, to_addr, bool(test))
+
+    def handing_over(self, attempt: int) -> None:
+        """Commit that the message is being handed over: a stop from here on leaves it Unknown."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE attempts SET state = 'handing_over', handed_at = ? WHERE id = ?",
+                (time.time(), attempt),
+            )
+
+    def not_handed_over(self, attempt: int, detail: str, code: int | None = None) -> None:
+        """The server refused the message outright (a reply, not silence): back to pending."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE attempts SET state = 'pending', handed_at = NULL, detail = ?, code = ? "
+                "WHERE id = ?",
+                (detail, code, attempt),
+            )
 
     def finish_attempt(self, attempt: int, state: str, detail: str = "", code: int | None = None) -> None:
-        """Record how an attempt ended (sent, failed or unknown) and the certificate's new status."""
-        status = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "retry": NOT_SENT}[state]
-        stamp = now()
+        """Record how an attempt ended (sent, failed, unknown or deferred) and the row's new status."""
+        status = ATTEMPT_STATUS[state]
         with self._tx() as db:
-            row = db.execute("SELECT cert_id, test FROM attempts WHERE id = ?", (attempt,)).fetchone()
+            self._finish(db, attempt, state, detail, code, status, now())
+
+    def _finish(
+        self, db: sqlite3.Connection, attempt: int, state: str, detail: str, code: int | None,
+        status: str, stamp: str,
+    ) -> None:
+        """Close one attempt and move its certificate (inside the caller's transaction)."""
+        row = db.execute("SELECT cert_id, test FROM attempts WHERE id = ?", (attempt,)).fetchone()
+        db.execute(
+            "UPDATE attempts SET state = ?, detail = ?, code = ?, finished_at = ? WHERE id = ?",
+            (state, detail, code, stamp, attempt),
+        )
+        if row and not row["test"]:
             db.execute(
-                "UPDATE attempts SET state = ?, detail = ?, code = ?, finished_at = ? WHERE id = ?",
-                (state, detail, code, stamp, attempt),
+                "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
+                "sent_at = CASE WHEN ? = 'Sent' THEN ? ELSE sent_at END WHERE cert_id = ?",
+                (status, detail, now(), status, stamp, row["cert_id"]),
             )
-            if row and not row["test"]:
-                db.execute(
-                    "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
-                    "sent_at = CASE WHEN ? = 'Sent' THEN ? ELSE sent_at END WHERE cert_id = ?",
-                    (status, detail, stamp, status, stamp, row["cert_id"]),
-                )
-                self._audit(db, row["cert_id"], "send", f"{state} {detail}".strip())
+            self._audit(db, row["cert_id"], "send", f"{state} {detail}".strip())
+
+    def recover(self) -> list[Attempt]:
+        """Close attempts a killed run left open; return those now Unknown (never re-sent by `run`).
+
+        'pending' (DATA not finished) is safe to send again: the server discarded it. 'handing_over'
+        may have arrived: it becomes Unknown, for the organizer (or `certkit reconcile`) to decide.
+        Takes the event's lock first, so it never touches another live run's attempts.
+        """
+        self.lock()
+        unknown = []
+        with self._tx() as db:
+            for r in db.execute("SELECT * FROM attempts WHERE state IN ('pending', 'handing_over')"):
+                if r["state"] == "pending":
+                    self._finish(db, r["id"], "aborted", "The run stopped before this message was "
+                                 "sent; it will be sent on the next run.", None, NOT_SENT, now())
+                    continue
+                self._finish(db, r["id"], "unknown", UNKNOWN_DETAIL, None, UNKNOWN, now())
+                unknown.append(Attempt.from_row(r))
+        return unknown
+
+    def unknown_attempts(self) -> list[Attempt]:
+        """Handed-over attempts whose fate is not known, for certificates still shown Unknown."""
+        rows = self.db.execute(
+            "SELECT a.* FROM attempts a JOIN certificates c ON c.cert_id = a.cert_id "
+            "WHERE a.state = 'unknown' AND a.test = 0 AND c.status = ? ORDER BY a.id",
+            (UNKNOWN,),
+        ).fetchall()
+        return [Attempt.from_row(r) for r in rows]
+
+    def resolve_unknown(self, attempt: int, detail: str) -> None:
+        """An Unknown attempt was found delivered (e.g. in the Sent folder): the row is Sent then."""
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM attempts WHERE id = ? AND state = 'unknown'",
+                           (attempt,)).fetchone()
+            if r is None:
+                return
+            when = datetime.fromtimestamp(r["handed_at"] or time.time()).astimezone()
+            stamp = when.isoformat(timespec="seconds")
+            self._finish(db, attempt, "sent", detail, None, SENT, stamp)
+
+    def handed_over_since(self, since: float) -> list[float]:
+        """When each message handed over at or after `since` (Unix time) was, oldest first.
+
+        Counts what may have reached the server (sent, unknown, in flight), test messages too:
+        this is what a provider's daily limit counts.
+        """
+        rows = self.db.execute(
+            "SELECT handed_at FROM attempts WHERE handed_at >= ? AND state IN ('handing_over', "
+            "'sent', 'unknown') ORDER BY handed_at",
+            (since,),
+        ).fetchall()
+        return [float(r[0]) for r in rows]
 
     def attempts_count(self, cert_id: str) -> int:
-        """How many attempts a certificate has had (for a unique Message-ID per attempt)."""
+        """How many attempts a certificate has had."""
         r = self.db.execute("SELECT COUNT(*) FROM attempts WHERE cert_id = ?", (cert_id,)).fetchone()
         return int(r[0])
 
-    def recover(self) -> list[str]:
-        """Mark attempts left 'pending' by a killed run as unknown: never re-sent automatically."""
-        rows = self.db.execute("SELECT id FROM attempts WHERE state = 'pending'").fetchall()
-        ids = []
-        for r in rows:
-            self.finish_attempt(
-                r["id"], "unknown",
-                "The run stopped while this message was being sent; it may or may not have "
-                "arrived. Check with the recipient, then: certkit resend",
-            )
-            ids.append(r["id"])
-        return ids
+    def open_attempt_states(self) -> dict[str, str]:
+        """cert_id -> state of attempts still open (pending/handing_over), as a killed run left them."""
+        rows = self.db.execute(
+            "SELECT cert_id, state FROM attempts WHERE test = 0 AND state IN ('pending', "
+            "'handing_over')"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def unsynced(self) -> list[Record]:
         """Certificates whose current status is not yet shown in the sheet."""

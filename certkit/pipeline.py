@@ -73,6 +73,7 @@ class RunSummary:
         lines += self.notes
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
+        lines.extend(self.notes)
         for err in self.sheet_errors:
             lines.append(f"Sheet not updated: {err}")
         if self.pdf_dir:
