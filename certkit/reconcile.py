@@ -48,11 +48,10 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _mailboxes(conn: imaplib.IMAP4) -> list[tuple[str, str]]:
-    """(flags, name) of every mailbox, names as the server spells them."""
-    typ, data = conn.list('""', "*")
+def parse_list(data: list) -> list[tuple[str, str]]:
+    """(flags, name) of every mailbox in a LIST reply, names as the server spells them."""
     out = []
-    for item in data if typ == "OK" else []:
+    for item in data:
         if not isinstance(item, bytes):
             continue
         m = re.match(rb'\((?P<flags>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.+)$', item)
@@ -103,7 +102,8 @@ class ImapSentFolder:
 
     def _find_sent(self) -> str:
         """The mailbox flagged \\Sent (RFC 6154), else one with a usual name."""
-        boxes = _mailboxes(self.conn)
+        typ, data = self.conn.list('""', "*")
+        boxes = parse_list(data if typ == "OK" else [])
         for flags, name in boxes:
             if "\\sent" in flags.lower().split():
                 return name

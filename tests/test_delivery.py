@@ -22,6 +22,8 @@ from .conftest import use_smtp
 from .smtp_server import DROP, KEEP_AND_DROP, Sink, start_server
 from .test_pipeline import sheet_rows
 
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback
+
 VALID = 23  # the demo roster: 25 rows, one invalid and one empty address
 
 
