@@ -212,6 +212,11 @@ class SmtpTransport:
                 f"The connection to {self.host} dropped before the message was handed over "
                 f"({exc or type(exc).__name__}); it did not arrive and will be sent again."
             ) from None
+        except SendError:
+            raise
+        except BaseException:  # Ctrl-C mid-DATA: hang up; no QUIT inside a message body
+            self._drop()
+            raise
         try:
             handover()
         except BaseException:
@@ -220,8 +225,10 @@ class SmtpTransport:
         try:
             conn.send(b".\r\n")
             code, reply = conn.getreply()
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        except BaseException as exc:
             self._drop()
+            if not isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
+                raise
             raise DeliveryUnknown(
                 f"The connection to {self.host} ended before it confirmed the message "
                 f"({exc or type(exc).__name__}): it may or may not have arrived."
