@@ -146,7 +146,7 @@ def _send_job(run: Run, transport: Any, job: Job, test_to: str | None, retry: Re
     result = send_one(ledger, transport, event, fields, rec.cert_id, to, event.path(rec.pdf),
                       retry=retry, test=bool(test_to))
     if test_to:
-        status = f"Test {result.status.lower()}"
+        status = f"Test {result.status}"
         run.summary.outcomes.append(Outcome(job.row.number, rec.name, status, result.detail,
                                             rec.cert_id))
         return result
