@@ -15,18 +15,22 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     AuthError,
     CertkitError,
+    ConfigError,
     DeliveryUnknown,
     QuotaExceeded,
     RecipientRefused,
     SendError,
     TemporaryFailure,
 )
-from .message import build_message
+from .message import build_message, envelope_address
 from .quota import Throttle, daily_limit, read_quota
 from .roster import FAILED, NOT_SENT, SENT, UNKNOWN, fingerprint
 from .send import open_transport
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .config import Event
     from .ledger import Ledger
     from .pipeline import Job, Run
 
@@ -52,7 +56,8 @@ class Result:
     status: str
     detail: str = ""
     stop: bool = False
-    deferred: bool = False
+    deferred: bool = False  # the server kept saying "try again later"
+    quota: bool = False  # the server said its daily limit is reached
 
 
 def deliver(
@@ -63,8 +68,12 @@ def deliver(
     test_to: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     again: str = "",
+    force: bool = False,
 ) -> None:
     """Send each job's PDF on one connection; every row ends Sent, Failed, Unknown or Not sent.
+
+    A row the server refused for good is not tried again at the same address unless `force`
+    (`certkit resend`); a corrected address in the sheet is tried.
 
     Raises AuthError (nothing sent) when the first login is refused. Everything after that ends
     as row statuses; a stop (quota, login, a server that keeps deferring) is in run.summary.stopped.
@@ -74,6 +83,7 @@ def deliver(
     _settle_unknown(run)
     if not jobs:
         return
+    _check_sender(event)
     again = again or f"certkit run {event.folder} --send"
     cfg = event.transport
     retry = Retry(max(cfg.retries, 1), cfg.retry_wait)
@@ -92,22 +102,13 @@ def deliver(
                 _stop(run, jobs[i:], quota.stop_message(len(jobs) - i, again), "waiting for the "
                       "daily limit")
                 break
-            throttle.wait()
-            result = _send_job(run, transport, job, test_to, retry)
+            result = _send_job(run, transport, job, test_to, retry, throttle, force)
             deferred_in_a_row = deferred_in_a_row + 1 if result.deferred else 0
             if deferred_in_a_row >= STOP_AFTER_DEFERRED and not result.stop:
                 result.stop = True
                 result.detail = f"{result.detail} The server keeps deferring messages."
             if result.stop:
-                reason = result.detail
-                if isinstance(result, _QuotaResult):
-                    quota = read_quota(ledger, limit or 1)
-                    reason = f"{result.detail} {quota.server_stop_message(len(jobs) - i, again)}"
-                    run.summary.stopped = reason
-                    _stop(run, jobs[i + 1 :], reason, "waiting for the daily limit")
-                    break
-                run.summary.stopped = f"{reason} Nothing else was attempted; to continue: {again}"
-                _stop(run, jobs[i + 1 :], run.summary.stopped, "not sent yet")
+                _stop_after(run, jobs[i:], result, limit, again)
                 break
         if progress:
             progress("send", len(jobs), len(jobs))
@@ -115,8 +116,26 @@ def deliver(
         transport.close()
 
 
-class _QuotaResult(Result):
-    """The server itself said the daily limit is reached."""
+def _stop_after(run: Run, rest: Sequence[Job], result: Result, limit: int, again: str) -> None:
+    """Stop after rest[0]: say why, how many are left and how to continue; they stay Not sent."""
+    if result.quota:
+        quota = read_quota(run.ledger, limit or 1)
+        reason = f"{result.detail} {quota.server_stop_message(len(rest), again)}"
+        _stop(run, rest[1:], reason, "waiting for the daily limit")
+    else:
+        reason = f"{result.detail} Nothing else was attempted; to continue: {again}"
+        _stop(run, rest[1:], reason, "not sent yet")
+
+
+def _check_sender(event: Event) -> None:
+    """Refuse an unusable [email] sender before connecting."""
+    try:
+        envelope_address(event.email.sender)
+    except RecipientRefused:
+        raise ConfigError(
+            f"event.toml [email] sender = '{event.email.sender}' is not an email address. Put the "
+            "address the certificates come from there (for Gmail: your Gmail address)."
+        ) from None
 
 
 def _open(transport: Any, retry: Retry) -> None:
@@ -133,7 +152,10 @@ def _open(transport: Any, retry: Retry) -> None:
             wait = min(wait * 2, retry.max_wait)
 
 
-def _send_job(run: Run, transport: Any, job: Job, test_to: str | None, retry: Retry) -> Result:
+def _send_job(
+    run: Run, transport: Any, job: Job, test_to: str | None, retry: Retry, throttle: Throttle,
+    force: bool = False,
+) -> Result:
     """Send one row's certificate (or a test copy), record the outcome and show it."""
     from .pipeline import Outcome, mail_fields
 
@@ -143,6 +165,11 @@ def _send_job(run: Run, transport: Any, job: Job, test_to: str | None, retry: Re
     to = test_to or fields["email"] or rec.email
     if not test_to and to != rec.email:  # the organizer corrected the address in the sheet
         ledger.update(rec.cert_id, email=to, fingerprint=fingerprint(job.row, event.identity_columns))
+    refused = "" if test_to or rec.status != FAILED else ledger.refused_before(rec.cert_id, to)
+    if refused and not force:  # the same address again would be refused again
+        run.summary.outcomes.append(Outcome(job.row.number, rec.name, FAILED, refused, rec.cert_id))
+        return Result(FAILED, refused)
+    throttle.wait()
     result = send_one(ledger, transport, event, fields, rec.cert_id, to, event.path(rec.pdf),
                       retry=retry, test=bool(test_to))
     if test_to:
@@ -162,11 +189,11 @@ def _send_job(run: Run, transport: Any, job: Job, test_to: str | None, retry: Re
 def send_one(
     ledger: Ledger,
     transport: Any,
-    event: Any,
+    event: Event,
     fields: dict[str, str],
     cert_id: str,
     to: str,
-    pdf: Any,
+    pdf: Path,
     *,
     retry: Retry,
     test: bool = False,
@@ -206,7 +233,7 @@ def send_one(
         except QuotaExceeded as exc:
             detail = f"{exc} It goes out on the next run once the limit allows."
             ledger.finish_attempt(attempt.id, "deferred", detail, exc.code)
-            return _QuotaResult(NOT_SENT, str(exc), stop=True)
+            return Result(NOT_SENT, str(exc), stop=True, quota=True)
         except TemporaryFailure as exc:
             if handed:
                 ledger.not_handed_over(attempt.id, str(exc), exc.code)
@@ -244,9 +271,7 @@ def _stop(run: Run, rest: Sequence[Job], reason: str, short: str) -> None:
 
 
 def _settle_unknown(run: Run) -> None:
-    """Look for Unknown rows' messages in the Sent folder (when IMAP is set up) before sending."""
-    if not run.event.transport.imap_host and run.event.transport.backend != "gmail":
-        return
+    """Look for Unknown rows' messages where sent mail is kept (Gmail's Sent folder, the outbox)."""
     if not run.ledger.unknown_attempts():
         return
     from .reconcile import reconcile_run

@@ -140,6 +140,7 @@ class SendPlan:
     later_from: float | None = None  # Unix time the first of `later` can go
     later_all_by: float | None = None
     per_minute: int = 0
+    note: str = ""
 
     def to_text(self) -> str:
         """'412 to send, your quota allows 380 today: 380 now, 32 later (from tomorrow at 09:12).'"""
@@ -159,7 +160,7 @@ class SendPlan:
         if self.per_minute and self.allowed_now:
             minutes = self.allowed_now / self.per_minute
             text += f"; at {self.per_minute} a minute this takes about {max(round(minutes), 1)} min"
-        return text + "."
+        return f"{text}. {self.note}".strip()
 
 
 def send_plan(
@@ -192,5 +193,14 @@ def send_plan(
         backend=event.transport.backend, daily_limit=quota.limit, sent_last_24h=len(quota.used),
         later_from=quota.free_at(allowed + 1) if later else None,
         later_all_by=quota.free_at(count) if later else None,
-        per_minute=event.transport.per_minute,
+        per_minute=event.transport.per_minute, note=_sender_note(event),
     )
+
+
+def _sender_note(event: Event) -> str:
+    """Gmail puts the account's own address in From unless the sender is one of its aliases."""
+    cfg, sender = event.transport, event.email.sender.strip().lower()
+    if cfg.backend == "gmail" and cfg.username and sender != cfg.username.strip().lower():
+        return (f"Note: Gmail shows {cfg.username} as the sender unless {event.email.sender} is "
+                "one of its \"Send mail as\" addresses; set [email] sender to your Gmail address.")
+    return ""

@@ -96,7 +96,7 @@ def resend(
         values[cfg.email_column] = rec.email
         again = f"certkit resend {event.folder} --row {rec.row_number}"
         deliver(run, [Job(Row(rec.row_number, values), rec, dict(rec.fields))],
-                transport=transport, again=again)
+                transport=transport, again=again, force=True)
         if moved:
             where = ("the sheet's email column now shows it" if cfg.update_email else
                      "the sheet's email column was left as it was ([roster] update_email = false)")

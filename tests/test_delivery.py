@@ -8,6 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from certkit import cli
@@ -104,13 +105,28 @@ def test_a_server_that_keeps_deferring_stops_the_batch_cleanly(ready_event, serv
 
 def test_550_no_such_user_fails_that_row_in_words_and_the_batch_goes_on(ready_event, server, converter):
     sink, controller = server
-    sink.on_rcpt = lambda a: "550 5.1.1 The email account that you tried to reach does not exist" \
-        if a == "jose.alvarez@example.org" else None
+    asked = []
+
+    def no_such_user(address: str) -> str | None:
+        if address == "jose.alvarez@example.org":
+            asked.append(address)
+            return "550 5.1.1 The email account that you tried to reach does not exist"
+        return None
+
+    sink.on_rcpt = no_such_user
     summary = run_event(smtp_event(ready_event, controller.port), send=True, converter=converter)
     assert summary.count("Sent") == VALID - 1 and summary.count("Failed") == 1
     row = sheet_rows(ready_event / "roster.xlsx")["José Álvarez Núñez"]
     assert row["Status"] == "Failed" and "misspelled" in row["Detail"] and "5.1.1" in row["Detail"]
     assert "jose.alvarez@example.org" not in sink.per_recipient()
+    again = run_event(load_event(ready_event), send=True, converter=converter)
+    assert again.count("Failed") == 1 and len(asked) == 1  # the same address is not tried again
+    book = openpyxl.load_workbook(ready_event / "roster.xlsx")
+    sheet = book.worksheets[0]
+    sheet["B3"] = "jose.alvarez.nunez@example.org"  # the organizer corrects it in the sheet
+    book.save(ready_event / "roster.xlsx")
+    fixed = run_event(load_event(ready_event), send=True, converter=converter)
+    assert fixed.count("Sent") == VALID and len(sink.to("jose.alvarez.nunez@example.org")) == 1
 
 
 def test_lost_reply_after_data_leaves_unknown_which_is_never_resent_by_itself(ready_event, server,

@@ -12,6 +12,7 @@ from keyring.backends import fail
 from certkit import cli
 from certkit.config import load_event, save_setting
 from certkit.errors import AuthError
+from certkit.quota import send_plan
 from certkit.send import GmailTransport, open_transport
 
 
@@ -69,6 +70,8 @@ def test_login_stores_the_app_password_in_the_keyring(event_dir, memory_keyring,
                                              if p.is_file() and p.suffix in (".toml", ".csv", ""))
     monkeypatch.setenv("CERTKIT_GMAIL_PASSWORD", "from-the-environment")
     assert open_transport(event).password == "from-the-environment"
+    plan = send_plan(event)  # the demo's sender is not the Gmail account: say what Gmail does
+    assert plan.daily_limit == 500 and "Send mail as" in plan.to_text()
 
 
 def test_without_a_keyring_login_names_the_environment_variable(event_dir, monkeypatch, capsys):

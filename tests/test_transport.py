@@ -21,6 +21,8 @@ from certkit.send import SmtpTransport, auth_advice, classify
 
 from .smtp_server import DROP, KEEP_AND_DROP, Sink, make_ca, start_server
 
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback
+
 USER, PASSWORD = "office@school.example", "correct horse"
 
 
