@@ -28,13 +28,12 @@ def _no_keyring(env: str) -> str:
 def store_password(service: str, username: str, password: str, env: str) -> None:
     """Save a password in the OS keyring; raise ConfigError naming the environment variable if none."""
     import keyring
-    from keyring.errors import KeyringError
 
     if not username or not password:
         raise ConfigError("Both the address and the password are needed; nothing was stored.")
     try:
         keyring.set_password(service, username, password)
-    except KeyringError as exc:
+    except Exception as exc:  # back-ends raise their own errors (D-Bus, locked store, none at all)
         raise ConfigError(f"{_no_keyring(env)} ({exc})") from None
 
 
@@ -48,13 +47,9 @@ def get_password(service: str, username: str, env: str) -> str:
     secret = None
     try:
         import keyring
-        from keyring.errors import KeyringError
 
-        try:
-            secret = keyring.get_password(service, username)
-        except KeyringError:
-            secret = None
-    except ImportError:
+        secret = keyring.get_password(service, username)
+    except Exception:  # no keyring package or no usable back-end: the environment is the way then
         secret = None
     if not secret:
         backend = "gmail" if service == "certkit-gmail" else "smtp"
