@@ -137,16 +137,19 @@ def _check_address(address: str) -> None:
 
 
 def _confirm_send(event, limit: int | None) -> bool:
-    """Ask before sending, naming the count and the sender."""
-    from .pipeline import count_to_send
+    """Ask before sending, naming the count, what the daily quota allows, and the sender."""
+    from .quota import send_plan
 
-    count = count_to_send(event)
-    if limit is not None:
-        count = min(count, limit)
-    if count == 0:
-        return True
-    who = f"{event.email.sender_name} <{event.email.sender}>"
-    prompt = f"Send {count} certificate(s) from {who} via {event.transport.backend}? Type 'yes': "
+    plan = send_plan(event, limit=limit)
+    print(plan.to_text())
+    if plan.allowed_now == 0:
+        return plan.to_send == 0
+    prompt = f"Send {plan.allowed_now} certificate(s) from {plan.sender} via {plan.backend}? Type 'yes': "
+    return _ask(prompt)
+
+
+def _ask(prompt: str) -> bool:
+    """A yes/no question on the terminal; without a terminal the answer is no."""
     if not sys.stdin.isatty():
         print(prompt + "(no terminal to answer; add --yes to confirm)")
         return False
@@ -172,13 +175,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_resend(args: argparse.Namespace) -> int:
-    """Send one person's existing certificate again, optionally to a corrected address.
+    """Send one person's existing certificate again (the same PDF), optionally to a corrected address.
 
     Example: certkit resend my-event --email old@example.org --to new@example.org
+             certkit resend my-event --row 12
     """
-    from .resend import resend
+    from .resend import resend, resend_target
 
     event = _load(args)
+    if not args.yes:
+        rec = resend_target(event, row=args.row, email=args.email)
+        who = f"{event.email.sender_name} <{event.email.sender}>"
+        prompt = (f"Resend certificate {rec.cert_id} (row {rec.row_number}, {rec.name}, now "
+                  f"{rec.status}) to {args.to or rec.email} from {who}? Type 'yes': ")
+        if not _ask(prompt):
+            print("Nothing was sent.")
+            return 1
     summary = resend(event, row=args.row, email=args.email, to=args.to)
     print(summary.to_text())
     return 0
@@ -209,6 +221,61 @@ def cmd_verify(args: argparse.Namespace) -> int:
     verdict = verify(_load(args), args.what)
     print(verdict.message)
     return 0 if verdict.valid else 1
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Look for Unknown rows' messages in the Sent folder (Gmail over IMAP); found ones become Sent.
+
+    Example: certkit reconcile my-event
+    """
+    from .reconcile import reconcile
+
+    event = _load(args)
+    print(reconcile(event).to_text(event.folder))
+    return 0
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    """Store the mail password (Gmail: an app password) in this computer's keyring.
+
+    Example: certkit login gmail
+             certkit login smtp --host smtp.example.org --username me@example.org
+    """
+    from .credentials import ENV_DEFAULTS, keyring_service, store_password
+
+    username, host = args.username, args.host
+    if args.folder:
+        cfg = _load(args).transport
+        username, host = username or cfg.username, host or cfg.host
+    if not username:
+        username = input("Your Gmail address: " if args.backend == "gmail" else "Login name: ").strip()
+    if args.backend == "smtp" and not host:
+        raise _config_error("certkit login smtp needs --host (or an event folder with [transport] host).")
+    label = "Gmail app password (16 letters)" if args.backend == "gmail" else "Password"
+    secret = _read_secret(f"{label} for {username}: ")
+    if args.backend == "gmail":
+        secret = secret.replace(" ", "")
+    store_password(keyring_service(args.backend, host or ""), username, secret,
+                   ENV_DEFAULTS[args.backend])
+    print(f"Stored in this computer's keyring. In event.toml set [transport] backend = "
+          f"\"{args.backend}\" and username = \"{username}\".")
+    return 0
+
+
+def _read_secret(prompt: str) -> str:
+    """A password from the terminal without echo, or one line from standard input."""
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt).strip()
+    return sys.stdin.readline().strip()
+
+
+def _config_error(text: str) -> CertkitError:
+    """A ConfigError (imported late to keep startup light)."""
+    from .errors import ConfigError
+
+    return ConfigError(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--row", type=int, help="the row number in the sheet")
     who.add_argument("--email", help="the address the certificate went to")
     p.add_argument("--to", help="send to this corrected address instead")
+    p.add_argument("--yes", action="store_true", help="do not ask before sending")
+    add("reconcile", cmd_reconcile).add_argument("folder", type=Path)
+    p = add("login", cmd_login)
+    p.add_argument("backend", choices=["gmail", "smtp"])
+    p.add_argument("folder", type=Path, nargs="?", help="event folder to take the username from")
+    p.add_argument("--username", default="", help="the login (Gmail: your address)")
+    p.add_argument("--host", default="", help="the SMTP server (smtp only)")
     p = add("publish", cmd_publish)
     p.add_argument("folder", type=Path)
     p.add_argument("--out", type=Path, help="where to write the site (default out/verify-site)")

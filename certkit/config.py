@@ -31,6 +31,7 @@ class RosterConfig:
     auth: str = "service_account"  # service_account | oauth | default
     flush_rows: int = 50  # write statuses every N rows ...
     flush_seconds: float = 10.0  # ... or every T seconds, and at the end
+    update_email: bool = True  # `certkit resend --to` writes the corrected address into the sheet
 
 
 @dataclass
@@ -93,6 +94,12 @@ class TransportConfig:
     per_minute: int = 0  # 0 = no throttle
     daily_limit: int = 0  # 0 = none (gmail defaults to 500)
     timeout: float = 60.0
+    retries: int = 4  # tries per message when the server says "try again later" (4xx)
+    retry_wait: float = 5.0  # seconds before the first retry, doubled each time
+    imap_host: str = ""  # where sent mail is kept (gmail: imap.gmail.com), to settle Unknown rows
+    imap_port: int = 0
+    imap_security: str = "ssl"  # ssl | starttls | none
+    sent_folder: str = ""  # empty = the folder the server marks as Sent
 
 
 @dataclass

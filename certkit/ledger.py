@@ -7,12 +7,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from .attempts import AttemptLog, now
 from .docs import new_certificate_id
 from .errors import LedgerError
-from .roster import FAILED, NOT_SENT, PENDING, SENT, UNKNOWN
 
 LEDGER_FILE = "certkit.db"
 
@@ -39,14 +39,17 @@ CREATE TABLE IF NOT EXISTS attempts (
     cert_id     TEXT NOT NULL REFERENCES certificates(cert_id),
     to_addr     TEXT NOT NULL,
     message_id  TEXT NOT NULL DEFAULT '',
-    state       TEXT NOT NULL,           -- pending | sent | failed | unknown
+    state       TEXT NOT NULL,           -- see ATTEMPT_STATES
     code        INTEGER,
     detail      TEXT NOT NULL DEFAULT '',
     test        INTEGER NOT NULL DEFAULT 0,
     started_at  TEXT NOT NULL,
-    finished_at TEXT NOT NULL DEFAULT ''
+    finished_at TEXT NOT NULL DEFAULT '',
+    seq         INTEGER NOT NULL DEFAULT 0,  -- attempt number for this certificate (in the Message-ID)
+    handed_at   REAL                         -- Unix time the message was handed over (quota window)
 );
 CREATE INDEX IF NOT EXISTS attempts_cert ON attempts(cert_id);
+CREATE INDEX IF NOT EXISTS attempts_state ON attempts(state);
 CREATE TABLE IF NOT EXISTS audit (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at      TEXT NOT NULL,
@@ -55,11 +58,6 @@ CREATE TABLE IF NOT EXISTS audit (
     detail  TEXT NOT NULL DEFAULT ''
 );
 """
-
-
-def now() -> str:
-    """Local time with its UTC offset, to the second (ISO 8601): what the sheet shows in 'Sent at'."""
-    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 @dataclass
@@ -88,26 +86,38 @@ class Record:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 
-class Ledger:
+class Ledger(AttemptLog):
     """The event's SQLite ledger; every state change is committed before the next step runs."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._lock: Any = None
         try:
             self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
                 f"The ledger {self.path} cannot be opened ({exc}). Restore it from a backup; do "
                 "not delete it, or certkit cannot know who already received a certificate."
             ) from exc
 
+    def _migrate(self) -> None:
+        """Add columns that ledgers made by older certkit versions lack."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(attempts)")}
+        for column, kind in (("seq", "INTEGER NOT NULL DEFAULT 0"), ("handed_at", "REAL")):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
+
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and release the event's lock."""
         self.db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -177,58 +187,6 @@ class Ledger:
             )
             if "status" in values:
                 self._audit(db, cert_id, "status", f"{values['status']} {values.get('detail', '')}")
-
-    def begin_attempt(self, cert_id: str, to_addr: str, message_id: str, *, test: bool = False) -> int:
-        """Record that a message is about to be handed over; committed before the SMTP transaction."""
-        with self._tx() as db:
-            cur = db.execute(
-                "INSERT INTO attempts (cert_id, to_addr, message_id, state, test, started_at) "
-                "VALUES (?, ?, ?, 'pending', ?, ?)",
-                (cert_id, to_addr, message_id, int(test), now()),
-            )
-            if not test:
-                db.execute(
-                    "UPDATE certificates SET status = ?, detail = '', synced = 0, updated_at = ? "
-                    "WHERE cert_id = ?",
-                    (PENDING, now(), cert_id),
-                )
-            return int(cur.lastrowid or 0)
-
-    def finish_attempt(self, attempt: int, state: str, detail: str = "", code: int | None = None) -> None:
-        """Record how an attempt ended (sent, failed or unknown) and the certificate's new status."""
-        status = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "retry": NOT_SENT}[state]
-        stamp = now()
-        with self._tx() as db:
-            row = db.execute("SELECT cert_id, test FROM attempts WHERE id = ?", (attempt,)).fetchone()
-            db.execute(
-                "UPDATE attempts SET state = ?, detail = ?, code = ?, finished_at = ? WHERE id = ?",
-                (state, detail, code, stamp, attempt),
-            )
-            if row and not row["test"]:
-                db.execute(
-                    "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
-                    "sent_at = CASE WHEN ? = 'Sent' THEN ? ELSE sent_at END WHERE cert_id = ?",
-                    (status, detail, stamp, status, stamp, row["cert_id"]),
-                )
-                self._audit(db, row["cert_id"], "send", f"{state} {detail}".strip())
-
-    def attempts_count(self, cert_id: str) -> int:
-        """How many attempts a certificate has had (for a unique Message-ID per attempt)."""
-        r = self.db.execute("SELECT COUNT(*) FROM attempts WHERE cert_id = ?", (cert_id,)).fetchone()
-        return int(r[0])
-
-    def recover(self) -> list[str]:
-        """Mark attempts left 'pending' by a killed run as unknown: never re-sent automatically."""
-        rows = self.db.execute("SELECT id FROM attempts WHERE state = 'pending'").fetchall()
-        ids = []
-        for r in rows:
-            self.finish_attempt(
-                r["id"], "unknown",
-                "The run stopped while this message was being sent; it may or may not have "
-                "arrived. Check with the recipient, then: certkit resend",
-            )
-            ids.append(r["id"])
-        return ids
 
     def unsynced(self) -> list[Record]:
         """Certificates whose current status is not yet shown in the sheet."""

@@ -73,6 +73,7 @@ class RunSummary:
         lines += self.notes
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
+        lines.extend(self.notes)
         for err in self.sheet_errors:
             lines.append(f"Sheet not updated: {err}")
         if self.pdf_dir:
@@ -180,9 +181,8 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
             if record.row_number != row.number or shown != (record.cert_id, record.status):
                 ledger.update(record.cert_id, row_number=row.number)
                 run.show(ledger.get(record.cert_id) or record)
-            run.summary.outcomes.append(
-                Outcome(row.number, name, record.status, "already done earlier", record.cert_id)
-            )
+            done = record.detail if record.status == UNKNOWN else "already done earlier"
+            run.summary.outcomes.append(Outcome(row.number, name, record.status, done, record.cert_id))
             continue
         if selected is not None and row.number not in selected:
             continue

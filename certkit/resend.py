@@ -1,6 +1,9 @@
-"""Resending one person's existing certificate, optionally to a corrected address."""
+"""Resending one person's existing certificate (never re-rendered), optionally to a corrected address."""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -9,8 +12,10 @@ from .delivery import deliver
 from .errors import CertkitError
 from .ledger import Record, open_ledger
 from .pipeline import Job, Run, RunSummary
-from .roster import Row, fingerprint, normalize
+from .roster import REPLACED, REVOKED, Row, fingerprint, normalize
 from .sheets import open_roster
+
+__all__ = ["find_record", "resend", "resend_target"]
 
 
 def find_record(records: list[Record], *, row: int | None, email: str | None) -> Record:
@@ -21,7 +26,7 @@ def find_record(records: list[Record], *, row: int | None, email: str | None) ->
     else:
         found = [r for r in records if normalize(r.email) == normalize(email or "")]
         what = f"the address {email}"
-    live = [r for r in found if r.status != "Replaced"]
+    live = [r for r in found if r.status != REPLACED]
     if not live:
         raise CertkitError(
             f"No certificate was made for {what}. Check `certkit status`, or run the event first."
@@ -29,43 +34,77 @@ def find_record(records: list[Record], *, row: int | None, email: str | None) ->
     if len(live) > 1:
         rows = ", ".join(str(r.row_number) for r in live)
         raise CertkitError(f"{what} matches several certificates (rows {rows}); use --row.")
-    return live[0]
+    rec = live[0]
+    if rec.status == REVOKED:
+        raise CertkitError(f"The certificate {rec.cert_id} ({what}) was revoked; it is not sent again.")
+    return rec
+
+
+def resend_target(event: Event, *, row: int | None = None, email: str | None = None) -> Record:
+    """The certificate `resend` would send (read-only), for a confirmation question."""
+    with open_ledger(event.folder) as ledger:
+        return find_record(ledger.all(), row=row, email=email)
+
+
+def _valid(address: str) -> str:
+    """A corrected address, normalized, or an error in words."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise CertkitError(f"'{address}' is not a valid email address: {exc}") from None
 
 
 def resend(
-    event: Event, *, row: int | None = None, email: str | None = None, to: str | None = None
+    event: Event,
+    *,
+    row: int | None = None,
+    email: str | None = None,
+    to: str | None = None,
+    transport: Any | None = None,
 ) -> RunSummary:
-    """Send the existing PDF again (never re-rendered); a new address is recorded and shown."""
-    if to:
-        try:
-            to = validate_email(to, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise CertkitError(f"'{to}' is not a valid email address: {exc}") from exc
+    """Send the existing PDF again; with `to`, to that address, recorded in the ledger and the sheet.
+
+    With [roster] update_email = true (the default) the corrected address is written into the
+    sheet's email column; either way Detail says "Resent to new (was old)". Every attempt stays in
+    the ledger. Raises CertkitError when the row has no certificate or its PDF is missing, and
+    AuthError when the mail login is refused.
+    """
+    new = _valid(to) if to else None
     source = open_roster(event)
+    cfg = event.roster
     with open_ledger(event.folder) as ledger:
         ledger.recover()
         rec = find_record(ledger.all(), row=row, email=email)
         if not rec.pdf or not event.path(rec.pdf).exists():
             raise CertkitError(
                 f"The PDF of certificate {rec.cert_id} is missing ({rec.pdf or 'never made'}). "
-                f"Run: certkit run {event.folder}"
+                f"Run: certkit run {event.folder}", row=rec.row_number,
             )
         run = Run(event, source, ledger)
-        old = rec.email
-        if to and normalize(to) != normalize(old):
-            moved = Row(rec.row_number, {event.roster.email_column: to,
-                                         event.roster.name_column: rec.name})
-            ledger.update(rec.cert_id, email=to,
-                          fingerprint=fingerprint(moved, event.identity_columns))
+        old, shown_print = rec.email, rec.fingerprint
+        moved = bool(new) and normalize(new or "") != normalize(old)
+        if moved:
+            values = {cfg.email_column: new or "", cfg.name_column: rec.name}
+            changes: dict[str, object] = {"email": new}
+            if cfg.update_email:
+                changes["fingerprint"] = fingerprint(Row(rec.row_number, values),
+                                                     event.identity_columns)
+            ledger.update(rec.cert_id, **changes)
             rec = ledger.get(rec.cert_id) or rec
         values = dict(rec.fields)
-        values[event.roster.name_column] = rec.name
-        values[event.roster.email_column] = rec.email
-        deliver(run, [Job(Row(rec.row_number, values), rec, dict(rec.fields))])
-        if to and normalize(to) != normalize(old):
-            detail = f"Resent to {to} (was {old}). {ledger.get(rec.cert_id).detail}".strip()
+        values[cfg.name_column] = rec.name
+        values[cfg.email_column] = rec.email
+        again = f"certkit resend {event.folder} --row {rec.row_number}"
+        deliver(run, [Job(Row(rec.row_number, values), rec, dict(rec.fields))],
+                transport=transport, again=again, force=True)
+        if moved:
+            where = ("the sheet's email column now shows it" if cfg.update_email else
+                     "the sheet's email column was left as it was ([roster] update_email = false)")
+            after = ledger.get(rec.cert_id) or rec
+            detail = f"Resent to {new} (was {old}); {where}. {after.detail}".strip()
             ledger.update(rec.cert_id, detail=detail)
-            updated = ledger.get(rec.cert_id) or rec
-            run.show(updated, extra={event.roster.email_column: to})
+            updated = dataclasses.replace(ledger.get(rec.cert_id) or rec, fingerprint=shown_print)
+            extra = {cfg.email_column: new or ""} if cfg.update_email else {}
+            run.show(updated, extra=extra)
         run.flush()
         return run.summary

@@ -1,20 +1,25 @@
-"""Mail transports (outbox .eml files, SMTP, Gmail) behind one small Protocol, and message building."""
+"""Mail transports behind one small Protocol: outbox (.eml files), SMTP and Gmail.
+
+A transport holds one connection for a whole batch (open ... close, or a `with` block) and maps
+every smtplib/socket failure, in one place, to the SendError that says what happens next:
+RecipientRefused (that row fails), TemporaryFailure (retry later), QuotaExceeded and AuthError
+(stop), DeliveryUnknown (the reply to DATA was lost: the message may have arrived).
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import smtplib
+import socket
 import ssl
-from email.headerregistry import Address
+from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import format_datetime, localtime
 from pathlib import Path
 from typing import Protocol
 
-from jinja2.sandbox import SandboxedEnvironment
-
 from .config import Event, TransportConfig
+from .credentials import ENV_DEFAULTS, get_password, keyring_service
 from .errors import (
     AuthError,
     ConfigError,
@@ -24,6 +29,7 @@ from .errors import (
     SendError,
     TemporaryFailure,
 )
+from .message import build_message, envelope_address
 
 __all__ = [
     "GmailTransport",
@@ -31,11 +37,15 @@ __all__ = [
     "SmtpTransport",
     "Transport",
     "build_message",
+    "classify",
     "open_transport",
 ]
 
-_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
-_html = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
+Handover = Callable[[], None]
+
+
+def _nothing() -> None:
+    """The default handover hook."""
 
 
 class Transport(Protocol):
@@ -45,8 +55,9 @@ class Transport(Protocol):
         """Connect and log in; raise AuthError before anything is sent when login fails."""
         ...
 
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message over; raise a SendError subclass saying whether to retry."""
+    def send(self, message: EmailMessage, handover: Handover = _nothing) -> None:
+        """Send one message; call `handover()` right before the point after which a lost reply
+        leaves it unknown whether the message arrived. Raise a SendError subclass on failure."""
         ...
 
     def close(self) -> None:
@@ -54,51 +65,10 @@ class Transport(Protocol):
         ...
 
 
-def one_line(text: str) -> str:
-    """Text safe for a mail header: line breaks and other control characters become spaces."""
-    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
-
-
-def render_text(template: str, fields: dict[str, str], html: bool = False) -> str:
-    """Jinja over the row's fields, sandboxed; HTML output escapes the values."""
-    env = _html if html else _jinja
-    return env.from_string(template).render(**fields)
-
-
-def build_message(
-    event: Event,
-    fields: dict[str, str],
-    to: str,
-    pdf: Path,
-    message_id: str,
-    *,
-    certificate_id: str,
-    test: bool = False,
-) -> EmailMessage:
-    """A personalized message with the PDF attached; roster values can never add headers."""
-    cfg = event.email
-    msg = EmailMessage()
-    subject = one_line(render_text(cfg.subject, fields))
-    msg["Subject"] = f"TEST: {subject}" if test else subject
-    msg["From"] = Address(one_line(cfg.sender_name), addr_spec=one_line(cfg.sender))
-    msg["To"] = Address(one_line(fields.get("name", "")), addr_spec=one_line(to))
-    if cfg.reply_to:
-        msg["Reply-To"] = one_line(cfg.reply_to)
-    msg["Date"] = format_datetime(localtime())
-    msg["Message-ID"] = message_id
-    msg["X-Certkit-Id"] = one_line(certificate_id)
-    msg.set_content(render_text(cfg.body, fields))
-    if cfg.html:
-        msg.add_alternative(render_text(cfg.html, fields, html=True), subtype="html")
-    name = one_line(render_text(cfg.attachment_name, fields)).replace("/", "-").replace("\\", "-")
-    msg.add_attachment(
-        pdf.read_bytes(), maintype="application", subtype="pdf", filename=name or pdf.name
-    )
-    return msg
-
-
 class OutboxTransport:
     """Writes each message as an .eml file in a folder: a real back-end for dry runs and demos."""
+
+    name = "outbox"
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -107,7 +77,7 @@ class OutboxTransport:
         """Create the outbox folder."""
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, handover: Handover = _nothing) -> None:
         """Write the message to `<X-Certkit-Id>.<n>.eml` (never a name from a roster cell)."""
         cid = re.sub(r"[^A-Za-z0-9-]", "", str(message["X-Certkit-Id"])) or "message"
         n = 1
@@ -115,6 +85,7 @@ class OutboxTransport:
             n += 1
         tmp = self.folder / f".{cid}.{n}.tmp"
         tmp.write_bytes(bytes(message))
+        handover()
         os.replace(tmp, self.folder / f"{cid}.{n}.eml")
 
     def close(self) -> None:
@@ -128,13 +99,27 @@ class OutboxTransport:
         self.close()
 
 
+def dot_stuff(data: bytes) -> bytes:
+    """Message bytes for the DATA phase: CRLF line ends, leading dots doubled, ending in CRLF."""
+    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
 class SmtpTransport:
-    """SMTP with SSL, STARTTLS or plain; one connection for a whole batch; errors mapped once."""
+    """SMTP with implicit TLS (ssl), STARTTLS or none; one connection per batch; verified TLS.
+
+    MAIL, RCPT and DATA are driven step by step so the uncertain moment is as short as it can
+    be: `handover()` runs after the whole message but its final "." went out; if the process or
+    the connection dies before that, the server discards the unfinished message.
+    """
+
+    name = "smtp"
 
     def __init__(
         self,
         host: str,
-        port: int,
+        port: int = 0,
         *,
         security: str = "starttls",
         username: str = "",
@@ -148,60 +133,138 @@ class SmtpTransport:
             )
         if not host:
             raise ConfigError("[transport] host is empty: name the SMTP server (e.g. smtp.example.org).")
-        self.host, self.port, self.security = host, port or (465 if security == "ssl" else 587), security
+        self.host, self.security = host, security
+        self.port = port or (465 if security == "ssl" else 587)
         self.username, self.password, self.timeout = username, password, timeout
         self.context = context or ssl.create_default_context()
         self.conn: smtplib.SMTP | None = None
 
     def open(self) -> None:
-        """Connect, secure and log in, mapping refusals to AuthError."""
+        """Connect, secure and log in; AuthError for a refused login, TemporaryFailure otherwise."""
+        if self.conn is not None:
+            return
+        where = f"{self.host}:{self.port}"
+        conn: smtplib.SMTP | None = None
         try:
             if self.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=self.context
-                )
+                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                        context=self.context)
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
                     conn.starttls(context=self.context)
+            if conn.sock is not None:  # the final "." goes out alone: no Nagle delay on it
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.ehlo_or_helo_if_needed()
             if self.username:
                 conn.login(self.username, self.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise AuthError(auth_advice(self.host, exc), code=exc.smtp_code) from exc
+            _quit(conn)
+            raise AuthError(auth_advice(self.host, exc.smtp_code, exc.smtp_error),
+                            code=exc.smtp_code) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            _quit(conn)
+            raise AuthError(
+                f"The mail server {where} does not offer a login here ({exc}). Set [transport] "
+                "security = \"ssl\" or \"starttls\"."
+            ) from None
+        except ssl.SSLCertVerificationError as exc:
+            _quit(conn)
+            raise SendError(
+                f"The mail server {where} could not prove it is {self.host} ({exc.verify_message}). "
+                "Check [transport] host; certkit does not send over an unverified connection."
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            _quit(conn)
+            raise classify(exc.smtp_code, exc.smtp_error, where=f"greeting of {where}") from None
         except (OSError, smtplib.SMTPException) as exc:
+            _quit(conn)
             raise TemporaryFailure(
-                f"Could not connect to the mail server {self.host}:{self.port} ({exc}). "
-                "Check [transport] host, port and security, and the network."
-            ) from exc
+                f"Could not connect to the mail server {where} ({exc or type(exc).__name__}). Check "
+                "[transport] host, port and security, and the network."
+            ) from None
         self.conn = conn
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, handover: Handover = _nothing) -> None:
         """Send one message on the open connection (opening it if needed)."""
-        if self.conn is None:
-            self.open()
-        assert self.conn is not None
+        self.open()
+        conn = self.conn
+        assert conn is not None
+        sender = message["From"].addresses[0].addr_spec
+        rcpt, utf8 = envelope_address(message["To"].addresses[0].addr_spec)
+        options: list[str] = []
+        if utf8:
+            if not conn.has_extn("smtputf8"):
+                raise RecipientRefused(
+                    f"The address {rcpt} has non-ASCII characters and {self.host} cannot deliver to "
+                    "such addresses. Ask the person for another address."
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        data = dot_stuff(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
         try:
-            self.conn.send_message(message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise classify(code, text) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise classify(exc.smtp_code, exc.smtp_error) from exc
-        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.conn = None
+            self._step(*conn.mail(sender, options), stage="MAIL FROM")
+            self._step(*conn.rcpt(rcpt), stage="RCPT TO")
+            self._step(*conn.docmd("DATA"), stage="DATA", ok=(354,))
+            conn.send(data)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            raise TemporaryFailure(
+                f"The connection to {self.host} dropped before the message was handed over "
+                f"({exc or type(exc).__name__}); it did not arrive and will be sent again."
+            ) from None
+        except SendError:
+            raise
+        except BaseException:  # Ctrl-C mid-DATA: hang up; no QUIT inside a message body
+            self._drop()
+            raise
+        try:
+            handover()
+        except BaseException:
+            self._drop()  # the final "." never went out: the server discards the message
+            raise
+        try:
+            conn.send(b".\r\n")
+            code, reply = conn.getreply()
+        except BaseException as exc:
+            self._drop()
+            if not isinstance(exc, OSError | smtplib.SMTPServerDisconnected):
+                raise
             raise DeliveryUnknown(
-                f"The connection to {self.host} dropped while sending ({exc}); it is not known "
-                "whether the message arrived."
-            ) from exc
+                f"The connection to {self.host} ended before it confirmed the message "
+                f"({exc or type(exc).__name__}): it may or may not have arrived."
+            ) from None
+        if code != 250:
+            if code == 421:
+                self._drop()
+            raise classify(code, reply, where="the message")
+
+    def _step(self, code: int, reply: bytes, *, stage: str, ok: tuple[int, ...] = (250, 251)) -> None:
+        """Check one reply before DATA; on a refusal reset the transaction (or drop a closed link)."""
+        if code in ok:
+            return
+        if code == 421 or code == -1:
+            self._drop()
+        else:
+            try:
+                assert self.conn is not None
+                self.conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+        raise classify(code, reply, where="the address" if stage == "RCPT TO" else stage)
+
+    def _drop(self) -> None:
+        """Forget a connection the server closed (or that broke), so the next send reconnects."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         """Say QUIT politely; ignore a server that already left."""
-        if self.conn is not None:
-            try:
-                self.conn.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-            self.conn = None
+        conn, self.conn = self.conn, None
+        _quit(conn)
 
     def __enter__(self) -> SmtpTransport:
         self.open()
@@ -214,84 +277,117 @@ class SmtpTransport:
 class GmailTransport(SmtpTransport):
     """Gmail's SMTP server with an app password (smtp.gmail.com:465, verified TLS)."""
 
-    def __init__(self, username: str, password: str, *, timeout: float = 60.0):
+    name = "gmail"
+
+    def __init__(self, username: str, password: str, *, timeout: float = 60.0,
+                 context: ssl.SSLContext | None = None):
         if not username:
             raise ConfigError(
                 "[transport] username is empty: put your Gmail address there (e.g. you@gmail.com)."
             )
         super().__init__(
             "smtp.gmail.com", 465, security="ssl", username=username, password=password,
-            timeout=timeout,
+            timeout=timeout, context=context,
         )
+
+
+def _quit(conn: smtplib.SMTP | None) -> None:
+    """QUIT and close, ignoring a connection that is already gone."""
+    if conn is None:
+        return
+    try:
+        conn.quit()
+    except (OSError, smtplib.SMTPException):
+        try:
+            conn.close()
+        except OSError:
+            pass
 
 
 def _text(raw: bytes | str) -> str:
-    """A server reply as text."""
-    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    """A server reply as one line of text."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())
 
 
-def auth_advice(host: str, exc: smtplib.SMTPAuthenticationError) -> str:
+def auth_advice(host: str, code: int, reply: bytes | str) -> str:
     """What to do when a login is refused."""
-    reply = _text(exc.smtp_error)
     hint = (
-        "Gmail needs an app password (Google Account > Security > 2-Step Verification > App "
-        "passwords), not your normal password. Store it with: certkit login gmail"
-        if "gmail" in host
-        else "Check [transport] username and the password in the keyring or environment."
+        "Gmail needs an app password, not your normal password: turn on 2-Step Verification in "
+        "your Google Account, create an app password (Security > App passwords), then store it "
+        "with: certkit login gmail (docs/connect-gmail.md shows each step)."
+        if "gmail" in host or "google" in host
+        else "Check [transport] username, and store the password again with: certkit login smtp"
     )
-    return f"The mail server {host} refused the login ({exc.smtp_code} {reply}). {hint}"
+    return f"The mail server {host} refused the login ({code} {_text(reply)}). Nothing was sent. {hint}"
 
 
-def classify(code: int, raw: bytes | str) -> SendError:
+WORDS = {
+    "5.1.1": "no such mailbox: the address is probably misspelled",
+    "5.1.2": "the domain after the @ does not receive mail: the address is probably misspelled",
+    "5.1.10": "no such mailbox: the address is probably misspelled",
+    "5.2.1": "the mailbox is disabled",
+    "5.2.2": "the mailbox is full",
+    "5.3.4": "the message is too big for this server",
+    "5.7.1": "the receiving server refused it as policy or spam",
+}
+
+
+def classify(code: int, raw: bytes | str, *, where: str = "the message") -> SendError:
     """Turn an SMTP reply into the error that says what to do next."""
     text = _text(raw)
-    if code == 535 or code == 530:
-        return AuthError(f"The mail server refused the login ({code} {text}).", code=code)
-    if "5.4.5" in text or ("daily" in text.lower() and code >= 500):
-        return QuotaExceeded(
-            f"The daily sending limit was reached ({code} {text}). The rest can go tomorrow: "
-            "run the same command again then.",
-            code=code,
-        )
+    reply = f"{code} {text}".strip()
+    if code in (530, 534, 535):
+        return AuthError(f"The mail server refused the login ({reply}). Nothing more was sent. "
+                         "Store the password again with: certkit login", code=code)
+    if "5.4.5" in text or (code >= 500 and "limit" in text.lower() and "daily" in text.lower()):
+        return QuotaExceeded(f"The mail server says the daily sending limit is reached ({reply}).",
+                             code=code)
+    if code < 0:
+        return TemporaryFailure(f"The mail server closed the connection ({reply}).", code=code)
     if 400 <= code < 500:
-        return TemporaryFailure(f"The server said to try again later ({code} {text}).", code=code)
-    return RecipientRefused(f"The server refused this address ({code} {text}).", code=code)
+        return TemporaryFailure(f"The mail server said to try again later ({reply}).", code=code)
+    found = next((w for k, w in WORDS.items() if re.search(rf"\b{re.escape(k)}\b", text)), "")
+    if not found and code == 552:
+        found = WORDS["5.3.4"]
+    if not found and code == 553:
+        found = "the server does not accept this address"
+    words = f"{found} " if found else ""
+    return RecipientRefused(f"The mail server refused {where}: {words}({reply}).", code=code)
 
 
-def get_password(service: str, username: str, env: str) -> str:
-    """A secret from the environment variable `env`, else the OS keyring; never from a file."""
-    if os.environ.get(env):
-        return os.environ[env]
-    try:
-        import keyring
-
-        secret = keyring.get_password(service, username) or keyring.get_password(
-            "yagmail", username
+def transport_config(event: Event) -> TransportConfig:
+    """The [transport] settings, with Gmail's fixed host and a checked backend name."""
+    cfg = event.transport
+    if cfg.backend not in ("outbox", "smtp", "gmail"):
+        raise ConfigError(
+            f"[transport] backend = '{cfg.backend}' is unknown. Use one of: outbox, smtp, gmail."
         )
-    except Exception:
-        secret = None
-    if not secret:
-        raise AuthError(
-            f"No password found for {username}. Store it once with: certkit login {service} "
-            f"(or set the environment variable {env})."
-        )
-    return secret
+    return cfg
 
 
-def open_transport(event: Event) -> Transport:
-    """The transport event.toml names (outbox, smtp or gmail), checked now, not at the first send."""
-    cfg: TransportConfig = event.transport
+def password_env(cfg: TransportConfig) -> str:
+    """The environment variable that holds this transport's password."""
+    if cfg.backend == "gmail" and cfg.password_env == ENV_DEFAULTS["smtp"]:
+        return ENV_DEFAULTS["gmail"]
+    return cfg.password_env
+
+
+def open_transport(event: Event, *, context: ssl.SSLContext | None = None) -> Transport:
+    """The transport event.toml names (outbox, smtp or gmail), checked now, not at the first send.
+
+    Raises ConfigError for unknown settings and AuthError when no password is stored.
+    """
+    cfg = transport_config(event)
     if cfg.backend == "outbox":
         return OutboxTransport(event.path(cfg.outbox_dir))
+    env = password_env(cfg)
     if cfg.backend == "smtp":
-        password = get_password("smtp", cfg.username, cfg.password_env) if cfg.username else ""
+        password = (get_password(keyring_service("smtp", cfg.host), cfg.username, env)
+                    if cfg.username else "")
         return SmtpTransport(
             cfg.host, cfg.port, security=cfg.security, username=cfg.username,
-            password=password, timeout=cfg.timeout,
+            password=password, timeout=cfg.timeout, context=context,
         )
-    if cfg.backend == "gmail":
-        env = cfg.password_env if cfg.password_env != "CERTKIT_SMTP_PASSWORD" else "CERTKIT_GMAIL_PASSWORD"
-        return GmailTransport(cfg.username, get_password("gmail", cfg.username, env))
-    raise ConfigError(
-        f"[transport] backend = '{cfg.backend}' is unknown. Use one of: outbox, smtp, gmail."
-    )
+    password = get_password(keyring_service("gmail"), cfg.username, env) if cfg.username else ""
+    return GmailTransport(cfg.username, password, timeout=cfg.timeout, context=context)

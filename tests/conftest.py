@@ -49,3 +49,23 @@ def use_smtp(event_dir: Path, port: int, **extra) -> None:
     """Point an event at a local SMTP server (plain, no login)."""
     save_setting(event_dir, "transport", {"backend": "smtp", "host": "127.0.0.1", "port": port,
                                           "security": "none", **extra})
+
+
+@pytest.fixture(scope="session")
+def ready_template(tmp_path_factory, converter) -> Path:
+    """A demo event whose PDFs are made once per session (nothing sent): copied by `ready_event`."""
+    from certkit.pipeline import run_event
+
+    folder = init_event(tmp_path_factory.mktemp("ready") / "event")
+    run_event(load_event(folder), send=False, converter=converter)
+    return folder
+
+
+@pytest.fixture
+def ready_event(ready_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo event with its 23 PDFs already made: sending tests start here."""
+    import shutil
+
+    target = tmp_path / "ready"
+    shutil.copytree(ready_template, target)
+    return target

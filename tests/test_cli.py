@@ -70,7 +70,7 @@ def test_resend_to_a_corrected_address(event_dir, smtp):
     main(["run", str(event_dir), "--send", "--yes"])
     assert main(["resend", str(event_dir), "--email", "ana.typo@example.org"]) == 2
     assert main(["resend", str(event_dir), "--email", "amelie.dubois@example.org",
-                 "--to", "amelie.new@example.org"]) == 0
+                 "--to", "amelie.new@example.org", "--yes"]) == 0
     assert len(sink.to("amelie.new@example.org")) == 1
     assert len(sink.to("amelie.dubois@example.org")) == 1
     event = load_event(event_dir)
