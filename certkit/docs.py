@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,13 @@ def verify_url(event: Event, certificate_id: str) -> str:
     return f"{event.verify_base_url.rstrip('/')}/{certificate_id}"
 
 
+@lru_cache(maxsize=512)
 def qr_png(data: str) -> bytes:
-    """A QR code PNG for `data`, black on white, with the standard quiet zone."""
+    """A QR code PNG for `data`, black on white, with the standard quiet zone.
+
+    About 4 ms, mostly qrcode choosing the best mask; cached, since a certificate rendered
+    again (after a layout check) keeps its code.
+    """
     import qrcode
     from qrcode.image.pil import PilImage
 
@@ -87,17 +93,17 @@ def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: 
     return fields
 
 
-def render_docx(
-    prepared: PreparedTemplate,
-    cert: Certificate,
-    event: Event,
-    target: Path,
-) -> Path:
-    """Render one certificate to `target` (.docx); raise TemplateError naming the row."""
-    from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+def certificate_values(
+    tpl: Any, prepared: PreparedTemplate, cert: Certificate, event: Event
+) -> dict[str, Any]:
+    """Put `cert`'s pictures into `tpl` (a DocxTemplate) and return its docxtpl context.
 
-    tpl = DocxTemplate(str(prepared.path))
+    Shared by the one-document and the many-certificates-per-document renderers, so both fill a
+    template the same way.
+    """
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
     qr = qr_png(verify_url(event, cert.certificate_id))
     values: dict[str, Any] = dict(cert.fields)
     pictures: dict[str, bytes | Path] = dict(picture_sources(event, cert.row))
@@ -106,8 +112,22 @@ def render_docx(
     else:
         values[QR_NAME] = InlineImage(tpl, io.BytesIO(qr), width=Mm(28))
     apply_pictures(tpl, prepared, pictures)
+    return template_context(prepared, values)
+
+
+def render_docx(
+    prepared: PreparedTemplate,
+    cert: Certificate,
+    event: Event,
+    target: Path,
+) -> Path:
+    """Render one certificate to `target` (.docx); raise TemplateError naming the row."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(prepared.path))
+    context = certificate_values(tpl, prepared, cert, event)
     try:
-        tpl.render(template_context(prepared, values), autoescape=True)
+        tpl.render(context, autoescape=True)
         tpl.save(str(target))
     except Exception as exc:  # jinja2 and lxml errors from a broken template or value
         raise TemplateError(

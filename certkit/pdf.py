@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,10 +19,19 @@ from .errors import ConversionError
 __all__ = ["LibreOfficeConverter", "PdfConverter", "WordConverter", "get_converter", "page_count"]
 
 BATCH = 40  # files per soffice start: more than ~250 are silently skipped; 50 or fewer is safe
+# Writer bookmarks become named destinations, so a multi-page PDF says where each certificate starts.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
 
 
 class PdfConverter(Protocol):
-    """Converts .docx files to PDFs in `out_dir`; returns docx -> pdf for those that converted."""
+    """Converts .docx files to PDFs in `out_dir`; returns docx -> pdf for those that converted.
+
+    `workers` says how many conversions may run at once (calls from that many threads are safe);
+    `multipage` says whether many certificates may share one document (one soffice run per chunk).
+    """
+
+    workers: int
+    multipage: bool
 
     def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
         """Convert `docs`; a document missing from the result did not convert."""
@@ -43,7 +54,12 @@ def find_soffice() -> str | None:
 
 
 class LibreOfficeConverter:
-    """Runs `soffice --convert-to pdf` on batches of files, one private profile per worker."""
+    """Runs `soffice --convert-to pdf` on batches of files, one private profile per worker.
+
+    Thread-safe: each soffice start borrows a free profile, so concurrent calls never share one.
+    """
+
+    multipage = True
 
     def __init__(self, soffice: str | None = None, workers: int | None = None, batch: int = BATCH):
         self.soffice = soffice or find_soffice()
@@ -56,6 +72,9 @@ class LibreOfficeConverter:
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.batch = batch
         self._profiles = Path(tempfile.mkdtemp(prefix="certkit-lo-"))
+        self._free: queue.Queue[int] = queue.Queue()
+        for worker in range(self.workers):
+            self._free.put(worker)
 
     def close(self) -> None:
         """Remove the private LibreOffice profiles."""
@@ -67,8 +86,16 @@ class LibreOfficeConverter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, worker: int, docs: Sequence[Path], out_dir: Path) -> None:
-        """One soffice start converting `docs`; a profile per worker, since sharing one loses files."""
+    def _run(self, docs: Sequence[Path], out_dir: Path) -> None:
+        """One soffice start converting `docs` with a borrowed profile (sharing one loses files)."""
+        worker = self._free.get()
+        try:
+            self._soffice(worker, docs, out_dir)
+        finally:
+            self._free.put(worker)
+
+    def _soffice(self, worker: int, docs: Sequence[Path], out_dir: Path) -> None:
+        """Run soffice in its own process group, so a stopped run leaves no soffice.bin behind."""
         profile = (self._profiles / f"w{worker}").as_uri()
         cmd = [
             self.soffice,
@@ -77,34 +104,60 @@ class LibreOfficeConverter:
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            PDF_FILTER,
             "--outdir",
             str(out_dir),
             *[str(d) for d in docs],
         ]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         try:
-            subprocess.run(
-                cmd,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=120 + 10 * len(docs),
-                check=False,
-            )
+            proc.wait(timeout=120 + 10 * len(docs))
         except subprocess.TimeoutExpired as exc:
             raise ConversionError(
                 f"LibreOffice took too long converting {len(docs)} documents and was stopped."
             ) from exc
+        finally:
+            if proc.poll() is None and hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
     def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
-        """Convert in batches spread over the workers; retry missing files once, one by one."""
+        """Convert in batches spread over the workers; retry missing files once, one by one.
+
+        Outputs left from earlier runs are removed first, so only fresh PDFs are counted.
+        """
         out_dir.mkdir(parents=True, exist_ok=True)
+        for doc in docs:
+            (out_dir / (doc.stem + ".pdf")).unlink(missing_ok=True)
         batches = [list(docs[i : i + self.batch]) for i in range(0, len(docs), self.batch)]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            list(pool.map(lambda ib: self._run(ib[0] % self.workers, ib[1], out_dir), enumerate(batches)))
+        self._each(batches, out_dir)
         done = _collect(docs, out_dir)
-        for doc in [d for d in docs if d not in done]:
-            self._run(0, [doc], out_dir)
+        missing = [d for d in docs if d not in done]
+        if missing and not done and len(missing) > 1:  # nothing worked: try one before all
+            self._run_quietly([missing[0]], out_dir)
+            if not _collect(missing[:1], out_dir):
+                return {}
+            missing = missing[1:]
+        self._each([[d] for d in missing], out_dir)
         return _collect(docs, out_dir)
+
+    def _run_quietly(self, docs: Sequence[Path], out_dir: Path) -> None:
+        """One soffice start; a timeout leaves its documents unconverted (counted by the caller)."""
+        try:
+            self._run(docs, out_dir)
+        except ConversionError:
+            pass
+
+    def _each(self, batches: list[list[Path]], out_dir: Path) -> None:
+        """Run the batches over the free workers; a batch that timed out converts nothing."""
+
+        if len(batches) == 1:
+            self._run_quietly(batches[0], out_dir)
+        elif batches:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                list(pool.map(lambda batch: self._run_quietly(batch, out_dir), batches))
 
 
 def _collect(docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
@@ -119,6 +172,9 @@ def _collect(docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
 
 class WordConverter:
     """Microsoft Word through docx2pdf (Windows and macOS only), one document at a time."""
+
+    workers = 1
+    multipage = False
 
     def __init__(self) -> None:
         try:

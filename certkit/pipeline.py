@@ -9,12 +9,13 @@ from pathlib import Path
 
 from .checks import Report, check_roster
 from .config import Event
-from .docs import Certificate, render_docx, row_fields, verify_url
+from .docs import Certificate, row_fields, verify_url
 from .eligibility import BLANK_ROW
 from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
-from .pdf import PdfConverter, get_converter, page_count
+from .pdf import PdfConverter, get_converter
 from .preflight import update_mapping
+from .render import render_certificates
 from .roster import (
     FAILED,
     NOT_SENT,
@@ -227,13 +228,11 @@ def produce(
     jobs: Sequence[Job],
     converter: PdfConverter,
 ) -> list[Job]:
-    """Render and convert what lacks an up-to-date PDF; return the jobs that have one."""
+    """Make the PDFs that are missing or out of date; return the jobs that have one, by row."""
     event, ledger = run.event, run.ledger
     pdf_dir = event.out / "pdf"
-    docx_dir = event.folder / WORK_DIR / "docx"
-    docx_dir.mkdir(parents=True, exist_ok=True)
-    todo: dict[Path, Job] = {}
-    ready = []
+    ready: list[Job] = []
+    todo: dict[str, Job] = {}
     for job in jobs:
         rec = job.record
         try:
@@ -241,29 +240,29 @@ def produce(
         except TemplateError as exc:
             _fail(run, job, str(exc))
             continue
-        pdf = pdf_dir / f"{rec.cert_id}.pdf"
-        if rec.pdf and pdf.exists() and rec.fields == job.fields:
+        if rec.pdf and (pdf_dir / f"{rec.cert_id}.pdf").exists() and rec.fields == job.fields:
             ready.append(job)
-            continue
-        try:
-            cert = Certificate(job.row, rec.cert_id, job.fields)
-            todo[render_docx(prepared, cert, event, docx_dir / f"{rec.cert_id}.docx")] = job
-        except TemplateError as exc:
-            _fail(run, job, str(exc))
-    converted = converter.convert(list(todo), pdf_dir) if todo else {}
-    for docx, job in todo.items():
-        pdf = converted.get(docx)
-        if pdf is None:
-            _fail(run, job, "The PDF could not be made from this row's certificate.")
-            continue
-        ledger.update(
-            job.record.cert_id, pdf=str(pdf.relative_to(event.folder)), pages=page_count(pdf),
-            fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
-        )
-        job.record = ledger.get(job.record.cert_id) or job.record
-        docx.unlink(missing_ok=True)
-        ready.append(job)
-    return ready
+        else:
+            todo[rec.cert_id] = job
+    certs = [Certificate(j.row, cid, j.fields) for cid, j in todo.items()]
+    try:
+        for done in render_certificates(certs, prepared, event, converter, pdf_dir,
+                                         event.folder / WORK_DIR):
+            job = todo.pop(done.certificate_id)
+            if done.pdf is None:
+                _fail(run, job, done.error)
+                continue
+            ledger.update(
+                job.record.cert_id, pdf=str(done.pdf.relative_to(event.folder)), pages=done.pages,
+                fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
+            )
+            job.record = ledger.get(job.record.cert_id) or job.record
+            ready.append(job)
+    except CertkitError as exc:
+        for job in todo.values():
+            _fail(run, job, f"row {job.row.number}: {exc}")
+        todo.clear()
+    return sorted(ready, key=lambda j: j.row.number)
 
 
 def _fail(run: Run, job: Job, detail: str) -> None:

@@ -1,0 +1,310 @@
+"""Rows in, finished PDFs out: one stage that renders and converts certificates, streaming results.
+
+With LibreOffice, certificates are rendered many to a document (one docxtpl pass per chunk),
+converted by two soffice workers at once, and split into one PDF per certificate; each split is
+checked against the bookmarks that mark where every certificate starts, and a certificate whose
+pages look wrong (a long name spilling onto a second page) is made again on its own. With Word,
+or a template that cannot be chunked, every certificate gets its own document, converted in
+batches. Callers see the same stream either way:
+
+    for done in render_certificates(certs, prepared, event, converter, out_dir, work_dir):
+        if done.pdf: ...      # done.certificate, done.pages
+        else: ...             # done.error names the row and what to do
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunks import MARK, ChunkLayout, inspect_template, render_chunk, same_chunk_key
+from .config import Event
+from .docs import Certificate, render_docx
+from .errors import CertkitError
+from .pdf import BATCH, PdfConverter
+from .pdfsplit import certificate_pages, open_pdf, prune_resources, write_pages
+from .templating import PreparedTemplate
+
+__all__ = ["CHUNK", "CertificatePdf", "render_certificates"]
+
+CHUNK = 50  # certificates per document on the fast path (the notes measured 50-100 as best)
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+NOT_CONVERTED = (
+    "LibreOffice could not turn this row's certificate into a PDF. Check the row's values "
+    "(very long text, unusual characters), then run again; other rows are not affected."
+)
+
+
+@dataclass(frozen=True)
+class CertificatePdf:
+    """One certificate out of the stage: its PDF and page count, or the reason it has none."""
+
+    certificate: Certificate
+    pdf: Path | None = None
+    pages: int = 0
+    error: str = ""
+
+    @property
+    def row_number(self) -> int:
+        """The roster row this certificate is for."""
+        return self.certificate.row.number
+
+    @property
+    def certificate_id(self) -> str:
+        """The certificate's ID (its PDF is named after it)."""
+        return self.certificate.certificate_id
+
+
+@dataclass
+class _Unit:
+    """One .docx to convert: a chunk of certificates, or a single certificate."""
+
+    certs: list[Certificate]
+    chunk: bool
+    docx: Path | None = None
+
+
+@dataclass
+class _Job:
+    """The units one soffice start converts."""
+
+    units: list[_Unit] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """How many certificates the job holds."""
+        return sum(len(u.certs) for u in self.units)
+
+
+def render_certificates(
+    certs: Iterable[Certificate],
+    prepared: PreparedTemplate,
+    event: Event,
+    converter: PdfConverter,
+    out_dir: Path,
+    work_dir: Path,
+    *,
+    chunk_size: int = CHUNK,
+) -> Iterator[CertificatePdf]:
+    """Make `{certificate_id}.pdf` in `out_dir` for each certificate, yielding each when written.
+
+    Results come chunk by chunk as conversions finish (not in input order), so sending can start
+    while the rest converts. A per-certificate problem never raises: it comes back with `error`
+    set, naming the row. Intermediate files live in `work_dir` and are removed at the end.
+    """
+    certs = list(certs)
+    if not certs:
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = _Stage(prepared, event, converter, out_dir, work_dir / f"render-{uuid.uuid4().hex[:8]}")
+    thread = threading.Thread(target=stage.run, args=(certs, chunk_size), daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = stage.results.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stage.stop.set()
+        thread.join()
+        shutil.rmtree(stage.work, ignore_errors=True)
+
+
+class _Stage:
+    """Plans jobs, renders them ahead on one thread, converts them on the converter's workers."""
+
+    def __init__(self, prepared: PreparedTemplate, event: Event, converter: PdfConverter,
+                 out_dir: Path, work: Path):
+        self.prepared, self.event, self.converter = prepared, event, converter
+        self.out_dir, self.work = out_dir, work
+        self.workers = max(1, int(getattr(converter, "workers", 1)))
+        self.results: queue.Queue[CertificatePdf | BaseException | None] = queue.Queue()
+        self.stop = threading.Event()
+        self.layout = ChunkLayout("the converter makes one document per certificate")
+        self._chunking = True
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def run(self, certs: list[Certificate], chunk_size: int) -> None:
+        """Render and convert everything; results and a final None go to `self.results`."""
+        try:
+            self.work.mkdir(parents=True, exist_ok=True)
+            certs = self._check_ids(certs)
+            if getattr(self.converter, "multipage", False):
+                self.layout = inspect_template(self.prepared)
+            chunking = not self.layout.blocker
+            size = _chunk_size(len(certs), self.workers, chunk_size if chunking else BATCH)
+            jobs = _plan(certs, size, self.layout, self.prepared) if chunking else _singles(certs, size)
+            slots = threading.Semaphore(self.workers + 1)  # render at most one job ahead
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                for job in jobs:
+                    slots.acquire()
+                    if self.stop.is_set():
+                        slots.release()
+                        break
+                    self._render(job)
+                    future = pool.submit(self._convert, job)
+                    future.add_done_callback(lambda _f: slots.release())
+        except BaseException as exc:  # a bug or a full disk: the caller sees it, nothing is hidden
+            self.results.put(exc)
+        finally:
+            self.results.put(None)
+
+    def _check_ids(self, certs: list[Certificate]) -> list[Certificate]:
+        """Certificates whose ID can name a file; the others fail here (an ID typed in the sheet)."""
+        good = []
+        for cert in certs:
+            if SAFE_ID.fullmatch(cert.certificate_id):
+                good.append(cert)
+            else:
+                self._fail(cert, f"row {cert.row.number}: the certificate ID '{cert.certificate_id}' "
+                                 "can only use letters, digits and '-'. Fix or clear it in the sheet.")
+        return good
+
+    def _render(self, job: _Job) -> None:
+        """Write each unit's .docx; a chunk that cannot be rendered whole becomes single units."""
+        units = []
+        for unit in job.units:
+            if unit.chunk and self._chunking:
+                unit.docx = self._path("chunk")
+                try:
+                    render_chunk(self.prepared, unit.certs, self.event, unit.docx)
+                    units.append(unit)
+                    continue
+                except CertkitError:
+                    unit.docx.unlink(missing_ok=True)
+            units += [_Unit([c], False) for c in unit.certs]
+        job.units = [u for u in units if u.chunk or self._render_single(u)]
+
+    def _render_single(self, unit: _Unit) -> bool:
+        """Render one certificate's own .docx; on failure report it and return False."""
+        cert = unit.certs[0]
+        unit.docx = self.work / f"{cert.certificate_id}.docx"
+        try:
+            render_docx(self.prepared, cert, self.event, unit.docx)
+            return True
+        except CertkitError as exc:
+            self._fail(cert, str(exc))
+            return False
+
+    def _convert(self, job: _Job) -> None:
+        """Convert a job's documents in one soffice start, then split, check and deliver them."""
+        try:
+            self._convert_units(job.units, retry=True)
+        except BaseException as exc:
+            self.results.put(exc)
+
+    def _convert_units(self, units: Sequence[_Unit], retry: bool) -> None:
+        """Convert `units`; chunks that fail or do not check out are made again one by one."""
+        if not units:
+            return
+        pdf_dir = self._path("pdf")
+        pdfs = self.converter.convert([u.docx for u in units if u.docx], pdf_dir)
+        again: list[_Unit] = []
+        for unit in units:
+            pdf = pdfs.get(unit.docx) if unit.docx else None
+            if unit.chunk:
+                again += self._split(unit, pdf) if pdf else [_Unit([c], False) for c in unit.certs]
+            elif pdf:
+                self._deliver_single(unit.certs[0], pdf)
+            else:
+                self._fail(unit.certs[0], f"row {unit.certs[0].row.number}: {NOT_CONVERTED}")
+            if unit.docx:
+                unit.docx.unlink(missing_ok=True)
+        shutil.rmtree(pdf_dir, ignore_errors=True)
+        if again and retry:
+            self._convert_units([u for u in again if self._render_single(u)], retry=False)
+
+    def _split(self, unit: _Unit, pdf: Path) -> list[_Unit]:
+        """Split a chunk's PDF by its bookmarks; return the certificates to make again alone."""
+        reader = open_pdf(pdf)
+        spans = certificate_pages(reader, len(unit.certs), MARK)
+        if spans is None:
+            if not reader.named_destinations:  # this LibreOffice does not export bookmarks
+                self._chunking = False
+            return [_Unit([c], False) for c in unit.certs]
+        lengths = [len(s) for s in spans]
+        usual = max(set(lengths), key=lambda n: (lengths.count(n), -n))
+        prune_resources(reader)
+        redo = []
+        for cert, span in zip(unit.certs, spans):
+            if len(span) != usual:  # e.g. a long name pushed onto a second page: check it alone
+                redo.append(_Unit([cert], False))
+                continue
+            target = self.out_dir / f"{cert.certificate_id}.pdf"
+            pages = write_pages(reader, span, target)
+            self.results.put(CertificatePdf(cert, target, pages))
+        return redo
+
+    def _deliver_single(self, cert: Certificate, pdf: Path) -> None:
+        """Move a single certificate's PDF into place and report it."""
+        target = self.out_dir / f"{cert.certificate_id}.pdf"
+        pages = len(open_pdf(pdf).pages)
+        os.replace(pdf, target)
+        self.results.put(CertificatePdf(cert, target, pages))
+
+    def _fail(self, cert: Certificate, message: str) -> None:
+        """Report a certificate that has no PDF, with a message naming its row."""
+        self.results.put(CertificatePdf(cert, error=message))
+
+    def _path(self, kind: str) -> Path:
+        """A fresh name in the work folder (names carry a counter, never personal data)."""
+        with self._lock:
+            self._count += 1
+            n = self._count
+        path = self.work / f"{kind}-{n:05d}"
+        if kind == "pdf":
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+        return path.with_suffix(".docx")
+
+
+def _chunk_size(total: int, workers: int, target: int) -> int:
+    """Certificates per job, so that the number of jobs is a multiple of the worker count."""
+    jobs = workers * max(1, math.ceil(total / (workers * max(1, target))))
+    return max(1, math.ceil(total / jobs))
+
+
+def _plan(certs: list[Certificate], size: int, layout: ChunkLayout,
+          prepared: PreparedTemplate) -> list[_Job]:
+    """Jobs of chunks: certificates whose headers read the same share a chunk; lone ones go single."""
+    groups: dict[tuple, list[Certificate]] = {}
+    for cert in certs:
+        groups.setdefault(same_chunk_key(layout, prepared, cert), []).append(cert)
+    units = []
+    for group in groups.values():
+        for i in range(0, len(group), size):
+            part = group[i : i + size]
+            units.append(_Unit(part, chunk=len(part) > 1))
+    return _pack(units, size)
+
+
+def _singles(certs: list[Certificate], size: int) -> list[_Job]:
+    """Jobs of one document per certificate, `size` documents per soffice start."""
+    return _pack([_Unit([c], False) for c in certs], size)
+
+
+def _pack(units: list[_Unit], size: int) -> list[_Job]:
+    """Fill jobs in order up to `size` certificates and at most BATCH documents each."""
+    jobs: list[_Job] = []
+    job = _Job()
+    for unit in units:
+        if job.units and (job.size + len(unit.certs) > size or len(job.units) >= BATCH):
+            jobs.append(job)
+            job = _Job()
+        job.units.append(unit)
+    if job.units:
+        jobs.append(job)
+    return jobs
