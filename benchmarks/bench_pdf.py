@@ -14,6 +14,7 @@ Usage:  python benchmarks/bench_pdf.py [--n 200] [--naive 10] [--chunk 50] [--te
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -94,7 +95,8 @@ def main() -> None:
         certs = make_certificates(event, prepared, args.n)
         with LibreOfficeConverter() as converter:
             staged(certs[:4], prepared, event, converter, root / "warm", 2)  # create both profiles
-            print(f"N = {args.n} certificates, template {args.template}, {converter.workers} workers")
+            print(f"N = {args.n} certificates, template {args.template}, {converter.workers} workers, "
+                  f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other work slows all)")
             if "a" not in skip:
                 k = min(args.naive, args.n)
                 secs = naive(certs[:k], prepared, event, converter, root / "a")
@@ -108,6 +110,7 @@ def main() -> None:
                 secs, first, made = staged(certs, prepared, event, converter, root / label, chunk)
                 print(f"({label}) {name}: {made / secs:6.2f} certificates/s "
                       f"({secs:6.1f} s for {made}; first PDF after {first:4.1f} s)")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

