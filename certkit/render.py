@@ -105,6 +105,9 @@ def render_certificates(
     set, naming the row. Intermediate files live in `work_dir` and are removed at the end.
     `chunk_size` is the number of certificates per document; 1 gives each its own document
     (what a converter without `multipage`, such as Word, always gets).
+
+    Raises only what is no single row's fault (a full disk, an unwritable `out_dir`), after the
+    certificates finished so far have been yielded.
     """
     certs = list(certs)
     if not certs:
