@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
 from .pdf import PdfConverter, get_converter
 from .preflight import update_mapping
+from .preview import check_pages
 from .render import render_certificates
 from .roster import (
     FAILED,
@@ -227,10 +229,17 @@ def produce(
     prepared: PreparedTemplate,
     jobs: Sequence[Job],
     converter: PdfConverter,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Job]:
-    """Make the PDFs that are missing or out of date; return the jobs that have one, by row."""
+    """Make the PDFs that are missing or out of date; return the jobs whose PDF can be sent, by row.
+
+    A certificate with more pages than the event's others (a name too long for its place) is
+    held back as Not sent with the reason, never mailed with a broken layout.
+    """
     event, ledger = run.event, run.ledger
     pdf_dir = event.out / "pdf"
+    for leftover in (event.folder / WORK_DIR).glob("render-*"):  # a killed run's chunk files
+        shutil.rmtree(leftover, ignore_errors=True)
     ready: list[Job] = []
     todo: dict[str, Job] = {}
     for job in jobs:
@@ -245,9 +254,12 @@ def produce(
         else:
             todo[rec.cert_id] = job
     certs = [Certificate(j.row, cid, j.fields) for cid, j in todo.items()]
+    total = len(certs)
     try:
         for done in render_certificates(certs, prepared, event, converter, pdf_dir,
                                          event.folder / WORK_DIR):
+            if progress:
+                progress("render", total - len(todo) + 1, total)
             job = todo.pop(done.certificate_id)
             if done.pdf is None:
                 _fail(run, job, done.error)
@@ -262,7 +274,30 @@ def produce(
         for job in todo.values():
             _fail(run, job, f"row {job.row.number}: {exc}")
         todo.clear()
-    return sorted(ready, key=lambda j: j.row.number)
+    return sorted(_hold_spilled(run, ready), key=lambda j: j.row.number)
+
+
+def _hold_spilled(run: Run, ready: list[Job]) -> list[Job]:
+    """Hold back certificates with more pages than most of the event's (their text spilled over)."""
+    counts = Counter(r.pages for r in run.ledger.all() if r.pages)
+    if not counts:
+        return ready
+    expected = counts.most_common(1)[0][0]
+    spilled = {f.row: f for f in check_pages(expected, {j.row.number: j.record.pages for j in ready})
+               if f.row is not None}
+    keep = []
+    for job in ready:
+        finding = spilled.get(job.row.number)
+        if finding is None or job.record.pages < expected:
+            keep.append(job)
+            continue
+        detail = f"{finding.message} {finding.suggestion}"
+        run.ledger.update(job.record.cert_id, status=NOT_SENT, detail=detail)
+        run.show(run.ledger.get(job.record.cert_id) or job.record)
+        run.summary.outcomes.append(
+            Outcome(job.row.number, job.record.name, NOT_SENT, detail, job.record.cert_id)
+        )
+    return keep
 
 
 def _fail(run: Run, job: Job, detail: str) -> None:
@@ -340,7 +375,7 @@ def run_event(
         own = converter is None
         converter = converter or get_converter("auto")
         try:
-            ready = produce(run, prepared, jobs, converter)
+            ready = produce(run, prepared, jobs, converter, progress)
         finally:
             if own and hasattr(converter, "close"):
                 converter.close()

@@ -129,3 +129,17 @@ def test_verify_url_and_sender_settings_are_used(event_dir, smtp, converter):
     assert msg["Reply-To"] == "help@school.example"
     assert msg["Subject"] == "Certificate for Amélie Dubois"
     assert "https://certificates.example.org/verify/CK-" in msg.get_body(("plain",)).get_content()
+
+
+def test_a_certificate_that_spills_onto_a_second_page_is_held_back(event_dir, smtp, converter):
+    sink, controller = smtp
+    use_smtp(event_dir, controller.port)
+    book = openpyxl.load_workbook(event_dir / "roster.xlsx")
+    long_name = " ".join(["Maximilian Alexander Friedrich von Hohenberg-Schwarzenstein"] * 6)
+    book.worksheets[0]["A3"] = long_name
+    book.save(event_dir / "roster.xlsx")
+    summary = run_event(load_event(event_dir), send=True, converter=converter)
+    assert summary.count("Sent") == 22 and len(sink.messages) == 22
+    row = sheet_rows(event_dir / "roster.xlsx")[long_name]
+    assert row["Status"] == "Not sent" and "2 pages instead of 1" in row["Detail"]
+    assert not sink.to(row["Email"])
