@@ -148,7 +148,7 @@ def google_errors(what: str, account: str, error: type[CertkitError] = RosterErr
     except google_exceptions.RefreshError as exc:
         raise AuthError(
             f"Google refused the sign-in while opening {what} ({exc}). The saved sign-in expired or "
-            "the key was deleted: see docs/connect-google-sheet.md to sign in again."
+            "the key was deleted: see the README section 'Connect a Google Sheet' to sign in again."
         ) from exc
     except (requests.ConnectionError, requests.Timeout, google_exceptions.TransportError) as exc:
         raise error(
@@ -163,7 +163,8 @@ def api_error(exc: APIError, what: str, account: str, error: type[CertkitError])
     message = str(exc.error.get("message", "")) or exc.response.reason or ""
     if code == 401:
         return AuthError(
-            f"Google did not accept the sign-in ({message}). Sign in again; see docs/connect-google-sheet.md."
+            f"Google did not accept the sign-in ({message}). Sign in again; see the README "
+            "section 'Connect a Google Sheet'."
         )
     if code == 403 and ("has not been used" in message or "is disabled" in message):
         link = re.search(r"https://\S+", message)

@@ -2,7 +2,7 @@
 
 `authorize(event.roster)` returns a gspread client whose every request retries on quota and server
 errors (see _google_http.py). The sign-in is checked at once, so a bad key or an expired sign-in
-is reported before anything runs, with what to do. Step by step: docs/connect-google-sheet.md.
+is reported before anything runs, with what to do. Step by step: the README section 'Connect a Google Sheet'.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SCOPES = (
     "https://www.googleapis.com/auth/drive.readonly",  # find a sheet by name, export Google Docs
 )
 KEY_ENV = ("CERTKIT_GOOGLE_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS")
-GUIDE = "docs/connect-google-sheet.md"
+GUIDE = "the README section 'Connect a Google Sheet'"
 
 
 @dataclass

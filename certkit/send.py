@@ -315,7 +315,7 @@ def auth_advice(host: str, code: int, reply: bytes | str) -> str:
     hint = (
         "Gmail needs an app password, not your normal password: turn on 2-Step Verification in "
         "your Google Account, create an app password (Security > App passwords), then store it "
-        "with: certkit login gmail (docs/connect-gmail.md shows each step)."
+        "with: certkit login gmail (the README section 'Connect Gmail' shows each step)."
         if "gmail" in host or "google" in host
         else "Check [transport] username, and store the password again with: certkit login smtp"
     )
