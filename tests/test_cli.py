@@ -87,7 +87,12 @@ def test_every_error_is_a_certkit_error():
 
 
 def test_public_surface_is_pinned():
-    assert sorted(certkit.__all__) == sorted(["CertkitError", "__version__"])
+    assert sorted(certkit.__all__) == sorted([
+        "CertkitError", "Event", "RunSummary", "__version__", "check_event", "init_event",
+        "load_event", "publish_site", "resend", "run_demo", "run_event", "verify",
+    ])
+    for name in certkit.__all__:
+        assert getattr(certkit, name) is not None
 
 
 def test_a_picture_the_template_lacks_blocks_the_check(event_dir, capsys):
