@@ -104,3 +104,33 @@ def test_a_google_doc_template_is_exported_cached_and_its_changes_announced(
     sheets_emulator.edit_document(doc, buf.getvalue())
     third = run_event(event, send=False, source=source, converter=converter)
     assert any("changed since the last run" in n for n in third.notes)
+
+
+def test_statuses_an_unreachable_sheet_missed_are_written_on_the_next_run(
+    event, sheets_emulator, new_sheets_client, converter
+):
+    from certkit._google_http import RetryPolicy
+    from certkit.ledger import open_ledger
+
+    rows = demo_rows()
+    key = sheets_emulator.add_spreadsheet("Bootcamp", rows, col_count=len(rows[0]) + 4)
+    event.roster.source, event.roster.url, event.roster.flush_rows = "sheets", key, 5
+    client = new_sheets_client(RetryPolicy(first_wait=0.02, max_wait=0.05, total_wait=0.2))
+    source = GoogleSheetSource.from_event(event, client=client)
+    sheets_emulator.fail_next(10_000, 503, match="batchUpdate")  # Google is down for writes
+
+    summary = run_event(event, send=True, source=source, converter=converter)
+    assert summary.count("Sent") == 23 and summary.sheet_errors
+    assert len(outbox(event)) == 23
+    assert all(not r.get("Status") for r in sheet_by_email(sheets_emulator, key).values())
+    with open_ledger(event.folder) as ledger:
+        assert len(ledger.unsynced()) == 23
+
+    sheets_emulator.faults.clear()  # Google is back
+    again = run_event(event, send=True, source=source, converter=converter)
+    assert not again.sheet_errors and len(outbox(event)) == 23  # nobody twice
+    sheet = sheet_by_email(sheets_emulator, key)
+    assert sum(r["Status"] == "Sent" for r in sheet.values()) == 23
+    assert sheet["amelie.dubois@example.org"]["Certificate ID"] in outbox(event)
+    with open_ledger(event.folder) as ledger:
+        assert ledger.unsynced() == []
