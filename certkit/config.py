@@ -209,3 +209,20 @@ def save_setting(folder: str | os.PathLike[str], table: str, values: dict[str, A
     tmp = file.with_suffix(".toml.tmp")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
     os.replace(tmp, file)
+
+
+def update_setting(folder: str | os.PathLike[str], table: str, values: dict[str, Any]) -> None:
+    """Set some keys of one table of event.toml (None removes a key), keeping every other line."""
+    file = Path(folder) / EVENT_FILE
+    doc = tomlkit.parse(file.read_text(encoding="utf-8"))
+    if table not in doc:
+        doc[table] = tomlkit.table()
+    section = doc[table]
+    for key, value in values.items():
+        if value is None:
+            section.pop(key, None)
+        else:
+            section[key] = value
+    tmp = file.with_suffix(".toml.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, file)

@@ -6,7 +6,7 @@ import csv
 from importlib import resources
 from pathlib import Path
 
-from .config import EVENT_FILE, load_event, save_setting
+from .config import EVENT_FILE, Event, load_event, save_setting
 from .errors import ConfigError
 from .pipeline import RunSummary, run_event
 from .preflight import update_mapping
@@ -69,6 +69,28 @@ def init_event(folder: str | Path, *, template: str = "classic", sample: bool = 
     prepared = prepare_template(folder / "template.docx", folder / ".certkit")
     update_mapping(event, prepared, header)
     return folder
+
+
+def find_events(root: str | Path, depth: int = 2) -> list[Path]:
+    """Event folders (holding event.toml) at `root` and up to `depth` levels below it, sorted."""
+    root = Path(root)
+    found = []
+    for level in range(depth + 1):
+        pattern = "/".join(["*"] * level + [EVENT_FILE])
+        found += [p.parent for p in root.glob(pattern) if not any(
+            part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(set(found))
+
+
+def open_event(folder: str | Path, *, create: bool = False) -> Event:
+    """The event in `folder`; with `create`, a new one (template and sample roster) when missing.
+
+    Raises ConfigError when there is no event.toml and `create` is false, or it is invalid.
+    """
+    folder = Path(folder)
+    if create and not (folder / EVENT_FILE).exists():
+        init_event(folder)
+    return load_event(folder)
 
 
 def run_demo(folder: str | Path = "demo-event") -> RunSummary:

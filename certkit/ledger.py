@@ -212,6 +212,16 @@ class Ledger(AttemptLog):
         ).fetchall()
         return [dict(r) for r in rows]
 
+    def search(self, text: str) -> list[Record]:
+        """Certificates whose name, email or ID contains `text` (case, accents and spaces folded)."""
+        from .roster import normalize
+
+        wanted = normalize(text)
+        if not wanted:
+            return []
+        return [r for r in self.all() if any(
+            wanted in normalize(v) for v in (r.name, r.email, r.cert_id))]
+
     def counts(self) -> dict[str, int]:
         """How many certificates are in each status."""
         rows = self.db.execute("SELECT status, COUNT(*) FROM certificates GROUP BY status")

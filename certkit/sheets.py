@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -16,7 +17,10 @@ from .config import Event
 from .errors import ConfigError, RosterError
 from .roster import Roster, RosterSource, Row, StatusUpdate, check_header, locate_rows
 
-__all__ = ["CsvRosterSource", "StatusBoard", "XlsxRosterSource", "open_roster"]
+__all__ = [
+    "CsvRosterSource", "StatusBoard", "XlsxRosterSource", "open_roster", "roster_location",
+    "worksheet_names",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -259,6 +263,50 @@ def open_roster(event: Event) -> RosterSource:
     raise ConfigError(
         f"event.toml [roster] source = '{cfg.source}' is unknown. Use one of: xlsx, csv, sheets."
     )
+
+
+def worksheet_names(event: Event) -> list[str]:
+    """The worksheet (tab) names of the event's roster; [] for a CSV file, which has none.
+
+    Raises RosterError when the file or sheet cannot be opened, ConfigError for an unknown source.
+    """
+    cfg = event.roster
+    if cfg.source == "csv":
+        return []
+    if cfg.source == "xlsx":
+        import openpyxl
+
+        path = event.path(cfg.path)
+        if not path.exists():
+            raise RosterError(f"The roster file {path} does not exist. Fix [roster] path.")
+        try:
+            book = openpyxl.load_workbook(path, read_only=True)
+        except Exception as exc:  # openpyxl raises zip, XML and value errors
+            raise RosterError(
+                f"{path.name} cannot be opened as an Excel workbook ({exc}). Save it as .xlsx."
+            ) from exc
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+    source = open_roster(event)
+    names = getattr(source, "worksheet_names", None)
+    if names is None:
+        raise ConfigError("Listing the worksheets of a Google Sheet needs certkit[sheets].")
+    return list(names())
+
+
+def roster_location(event: Event) -> str:
+    """Where the organizer looks at the roster: the Google Sheet's address, or the file's path."""
+    cfg = event.roster
+    if cfg.source == "sheets":
+        url = cfg.url.strip()
+        if url.startswith("https://"):
+            return url
+        if re.fullmatch(r"[A-Za-z0-9_-]{25,}", url):  # a spreadsheet key
+            return f"https://docs.google.com/spreadsheets/d/{url}"
+        return url  # a title: no address to link to
+    return str(event.path(cfg.path))
 
 
 class StatusBoard:

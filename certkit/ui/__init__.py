@@ -1,0 +1,93 @@
+"""Notebook widgets (ipywidgets): each panel calls library functions; the notebooks call these.
+
+    session = ui.start()            # the event in $CERTKIT_EVENT or ./demo-event (made if missing)
+    ui.event_picker(session)        # then one panel per cell, top to bottom
+
+Every panel shows as widgets in Jupyter and as plain text where no widget front-end is attached.
+Needs the notebook extra: pip install 'certkit[notebook]'.
+"""
+
+from __future__ import annotations
+
+from ._base import Panel, Session, start
+from .accounts import GoogleAccount, MailAccount
+from .after import FindPerson, StatusSummary
+from .event import EventPicker, RosterPicker
+from .mapping import MappingEditor
+from .sending import CheckReport, SendPanel, TestSend
+
+__all__ = [
+    "CheckReport",
+    "EventPicker",
+    "FindPerson",
+    "GoogleAccount",
+    "MailAccount",
+    "MappingEditor",
+    "Panel",
+    "RosterPicker",
+    "SendPanel",
+    "Session",
+    "StatusSummary",
+    "TestSend",
+    "check_report",
+    "event_picker",
+    "find_person",
+    "google_account",
+    "mail_account",
+    "mapping_editor",
+    "roster_picker",
+    "send_panel",
+    "start",
+    "status_summary",
+    "test_send",
+]
+
+
+def event_picker(session: Session) -> EventPicker:
+    """Open another event folder or create a new one."""
+    return EventPicker(session)
+
+
+def roster_picker(session: Session) -> RosterPicker:
+    """Choose the participants list (file or Google Sheet), worksheet, name and email columns."""
+    return RosterPicker(session)
+
+
+def mapping_editor(session: Session) -> MappingEditor:
+    """Which column fills each placeholder, with a live preview of one row's certificate."""
+    return MappingEditor(session)
+
+
+def check_report(session: Session) -> CheckReport:
+    """The data check as a table."""
+    return CheckReport(session)
+
+
+def test_send(session: Session) -> TestSend:
+    """Send a few certificates to yourself, marked TEST."""
+    return TestSend(session)
+
+
+def send_panel(session: Session) -> SendPanel:
+    """Send every certificate, after a confirmation, with progress and a summary."""
+    return SendPanel(session)
+
+
+def status_summary(session: Session) -> StatusSummary:
+    """How many certificates are in each status."""
+    return StatusSummary(session)
+
+
+def find_person(session: Session) -> FindPerson:
+    """Find a person, see their history, resend."""
+    return FindPerson(session)
+
+
+def google_account(session: Session) -> GoogleAccount:
+    """Connect a Google account for a Google Sheet roster."""
+    return GoogleAccount(session)
+
+
+def mail_account(session: Session) -> MailAccount:
+    """Connect the mail account (Gmail app password, or another server)."""
+    return MailAccount(session)

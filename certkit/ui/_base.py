@@ -1,0 +1,179 @@
+"""What every notebook panel shares: the session (the event it works on), a panel base class that
+shows as a widget in Jupyter and as text elsewhere, safe HTML tables, and errors put into words."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import Event, load_event
+from ..errors import CertkitError, ConfigError
+
+try:
+    import ipywidgets as widgets
+except ImportError as exc:  # the notebook extra is not installed
+    raise ConfigError(
+        "The notebooks need ipywidgets. Install the notebook extra: pip install 'certkit[notebook]'"
+    ) from exc
+
+DEFAULT_EVENT = "demo-event"
+EVENT_ENV = "CERTKIT_EVENT"
+WIDE = widgets.Layout(width="640px")
+LABEL = {"description_width": "initial"}
+
+__all__ = ["LABEL", "WIDE", "Panel", "Session", "html_table", "note", "start", "widgets"]
+
+
+class Session:
+    """The event a notebook works on; panels register to be refreshed when it changes."""
+
+    def __init__(self, event: Event):
+        self.event = event
+        self._listeners: list[Callable[[], None]] = []
+        self._converter: Any = None
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after the event is switched or reloaded."""
+        self._listeners.append(listener)
+
+    def set_event(self, event: Event) -> None:
+        """Work on `event` from now on and refresh every panel."""
+        self.event = event
+        for listener in list(self._listeners):
+            listener()
+
+    def reload(self) -> None:
+        """Read event.toml again (after a panel saved a setting) and refresh every panel."""
+        self.set_event(load_event(self.event.folder))
+
+    def converter(self) -> Any:
+        """One PDF converter for the whole session (LibreOffice starts faster the second time)."""
+        if self._converter is None:
+            from ..pdf import get_converter
+
+            self._converter = get_converter("auto")
+            if hasattr(self._converter, "close"):
+                weakref.finalize(self, self._converter.close)
+        return self._converter
+
+
+def start(folder: str | os.PathLike[str] | None = None, *, create: bool = True) -> Session:
+    """The notebook's session: `folder`, else $CERTKIT_EVENT, else ./demo-event (made if missing).
+
+    Raises ConfigError when the folder holds no event and `create` is false.
+    """
+    from ..events import open_event
+
+    folder = Path(folder or os.environ.get(EVENT_ENV) or DEFAULT_EVENT)
+    _enable_colab_widgets()
+    return Session(open_event(folder, create=create))
+
+
+def _enable_colab_widgets() -> None:
+    """Colab shows ipywidgets 8 only with its custom widget manager switched on."""
+    from ..connect import in_colab
+
+    if in_colab():
+        try:
+            from google.colab import output  # type: ignore[import-not-found]
+
+            output.enable_custom_widget_manager()
+        except Exception:  # noqa: S110 - an older Colab still shows the core widgets
+            pass
+
+
+class Panel:
+    """A group of widgets with one purpose; shows as widgets in Jupyter and as text elsewhere."""
+
+    title = ""
+
+    def __init__(self) -> None:
+        self.status = widgets.HTML()
+        self.widget: widgets.Widget = widgets.VBox()
+
+    def text(self) -> str:
+        """What the panel says, as plain text (for consoles, logs and notebooks without widgets)."""
+        parts = [self.title, strip_html(self.status.value)]
+        return "\n".join(p for p in parts if p)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The widget for front-ends that draw widgets, with readable text for those that do not."""
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        data = dict(bundle[0] if isinstance(bundle, tuple) else bundle)
+        data["text/plain"] = self.text()
+        return data
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show a message under the panel (kind: info, ok, warn, error)."""
+        self.status.value = note(text, kind)
+
+    def attempt(self, action: Callable[[], Any], doing: str = "", into: Any = None) -> Any:
+        """Run `action`, showing any problem in words (in `into`, else the panel's status) instead
+        of a traceback; None on failure."""
+        try:
+            return action()
+        except CertkitError as exc:
+            text = str(exc)
+        except Exception as exc:  # shown, not hidden: the organizer can pass it on
+            what = f" while {doing}" if doing else ""
+            text = f"Something unexpected went wrong{what}: {type(exc).__name__}: {exc}"
+        (into or self.status).value = note(text, "error")
+        return None
+
+
+COLORS = {"info": "#1f4e79", "ok": "#1b6e20", "warn": "#8a5a00", "error": "#b00020"}
+ICONS = {"info": "", "ok": "✔ ", "warn": "⚠ ", "error": "✖ "}
+
+
+def note(text: str, kind: str = "info") -> str:
+    """A message as escaped HTML, coloured by kind; line breaks kept."""
+    body = html.escape(text).replace("\n", "<br>")
+    return f'<div style="color:{COLORS[kind]};margin:4px 0">{ICONS[kind]}{body}</div>'
+
+
+def html_table(
+    records: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], *, empty: str = ""
+) -> str:
+    """Records as an HTML table with the given (key, heading) columns; every cell escaped."""
+    rows = list(records)
+    if not rows:
+        return note(empty) if empty else ""
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>"
+                   for _, h in columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td style='text-align:left;padding:2px 8px;vertical-align:top'>"
+            f"{html.escape(_cell(r.get(k)))}</td>" for k, _ in columns) + "</tr>"
+        for r in rows
+    )
+    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+
+
+def table_text(records: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
+    """The same table as plain text lines."""
+    return "\n".join(" | ".join(_cell(r.get(k)) for k, _ in columns) for r in records)
+
+
+def link(target: str, text: str = "") -> str:
+    """An escaped link that opens in a new tab, or the escaped text when it is not a web address."""
+    shown = html.escape(text or target)
+    if target.startswith(("https://", "http://")):
+        return f'<a href="{html.escape(target)}" target="_blank" rel="noopener">{shown}</a>'
+    return f"<code>{shown}</code>"
+
+
+def strip_html(value: str) -> str:
+    """HTML as plain text: tags removed, line breaks and cells kept apart, entities decoded."""
+    value = re.sub(r"<br\s*/?>|</tr>|</div>|</p>", "\n", value)
+    value = re.sub(r"</t[dh]>", " | ", value)
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
+
+
+def _cell(value: Any) -> str:
+    """A table cell's text."""
+    return "" if value is None else str(value)

@@ -1,0 +1,169 @@
+"""The mapping editor: one dropdown per template placeholder, pre-filled by auto-mapping, saved into
+event.toml as it changes, with a live preview of the chosen row's certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..config import Event
+from ..connect import read_roster
+from ..roster import Roster, Row
+from ..templating import PreparedTemplate, prepare_template
+from ._base import LABEL, WIDE, Panel, Session, note, widgets
+from ._compat import auto_map, builtin_names, preview_png, save_mapping
+
+EMPTY = "— leave empty —"
+WORK_DIR = ".certkit"
+
+Previewer = Callable[[Event, Row], Path]  # (event, row) -> PNG of that row's certificate
+
+
+def library_preview(session: Session) -> Previewer:
+    """The library's preview, sharing the session's PDF converter."""
+    return lambda event, row: preview_png(event, row, session.converter())
+
+
+def fixed_placeholders(event: Event, prepared: PreparedTemplate) -> dict[str, str]:
+    """Placeholders that need no column, with where their text comes from, in words."""
+    builtin = builtin_names(event, prepared.pictures)
+    out = {}
+    for name in prepared.placeholders:
+        if name in event.dates:
+            spec = event.dates[name]
+            out[name] = f"the date in column '{spec.column}', written as {spec.format}"
+        elif name in event.constants:
+            out[name] = f"the same text for everyone: '{event.constants[name]}'"
+        elif name in builtin:
+            out[name] = "filled in by certkit (certificate ID, QR code, ...)"
+    return out
+
+
+class MappingEditor(Panel):
+    """One dropdown per placeholder (which column fills it) and a preview of one row."""
+
+    title = "Which column fills each placeholder"
+
+    def __init__(self, session: Session, previewer: Previewer | None = None):
+        super().__init__()
+        self.session = session
+        self.previewer = previewer or library_preview(session)
+        self.dropdowns: dict[str, widgets.Dropdown] = {}
+        self.roster: Roster | None = None
+        self.fields = widgets.VBox()
+        self.fixed = widgets.HTML()
+        self.notes = widgets.HTML()
+        self.row = widgets.Dropdown(description="Preview of", style=LABEL, layout=WIDE)
+        self.row.observe(lambda _c: self.refresh_preview(), "value")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="760px",
+                                                                        border="1px solid #ccc"))
+        self.preview_status = widgets.HTML()
+        self.widget = widgets.VBox([self.fields, self.fixed, self.notes, self.status, self.row,
+                                    self.preview_status, self.image])
+        self._loading = False
+        session.on_change(self.load)
+        self.load()
+
+    def load(self) -> None:
+        """Read the template and the roster, then build the dropdowns and show the preview."""
+        event = self.session.event
+        prepared = self.attempt(
+            lambda: prepare_template(event.path(event.template.path), event.folder / WORK_DIR),
+            "reading the template")
+        roster = self.attempt(lambda: read_roster(event), "reading the roster") if prepared else None
+        if prepared is None or roster is None:
+            self.fields.children, self.row.options, self.image.value = (), [], b""
+            return
+        self.roster = roster
+        status = set(event.status_columns.names().values())
+        header = [h for h in roster.header if h not in status]
+        mapping, guessed, notes = auto_map(event, prepared, header)
+        fixed = fixed_placeholders(event, prepared)
+        sure = {p: c for p, c in mapping.items() if p not in guessed}
+        kept = {p: c for p, c in event.mapping.items() if p not in mapping}
+        if {**kept, **sure} != event.mapping:
+            save_mapping(event, {**kept, **sure})  # sure matches are saved; guesses wait
+        self._build(prepared, header, mapping, fixed)
+        lines = list(notes)
+        if guessed:
+            lines.append("Guesses are not saved yet: change the dropdown, or click 'Save as "
+                         "shown', once you have checked them.")
+        self.notes.value = note("\n".join(lines), "warn") if lines else ""
+        self.say("The mapping is saved in event.toml [mapping]." if not guessed else
+                 "The sure matches are saved in event.toml [mapping].", "ok")
+        name_col = event.roster.name_column
+        self._loading = True
+        try:
+            self.row.options = [(f"Row {r.number}: {r.get(name_col).strip() or '(no name)'}",
+                                 r.number) for r in roster.rows]
+            self.row.value = roster.rows[0].number if roster.rows else None
+        finally:
+            self._loading = False
+        self.refresh_preview()
+
+    def _build(self, prepared: PreparedTemplate, header: list[str], mapping: dict[str, str],
+               fixed: dict[str, str]) -> None:
+        """One dropdown per placeholder that a column fills; a line for each fixed one."""
+        self.dropdowns = {}
+        options = [(EMPTY, ""), *[(h, h) for h in header]]
+        for name in prepared.placeholders:
+            if name in fixed:
+                continue
+            box = widgets.Dropdown(options=options, value=mapping.get(name, "") or "",
+                                   description=f"{{{{ {name} }}}}", style=LABEL, layout=WIDE)
+            box.observe(self.changed, "value")
+            self.dropdowns[name] = box
+        save = widgets.Button(description="Save as shown", icon="save")
+        save.on_click(lambda _b: self.save())
+        self.fields.children = (*self.dropdowns.values(), save)
+        self.fixed.value = "".join(
+            note(f"{{{{ {name} }}}}: {where}") for name, where in fixed.items())
+
+    def mapping(self) -> dict[str, str]:
+        """Placeholder -> column as the dropdowns show it."""
+        return {p: box.value for p, box in self.dropdowns.items() if box.value}
+
+    def save(self) -> None:
+        """Save the mapping as shown (guesses included) into event.toml."""
+        event = self.session.event
+        others = {p: c for p, c in event.mapping.items() if p not in self.dropdowns}
+        self.attempt(lambda: save_mapping(event, {**others, **self.mapping()}), "saving")
+        self.say("Saved in event.toml [mapping].", "ok")
+        self.notes.value = ""
+
+    def changed(self, _change: Any = None) -> None:
+        """A dropdown changed: save, then redraw the preview."""
+        if self._loading:
+            return
+        self.save()
+        self.refresh_preview()
+
+    def selected_row(self) -> Row | None:
+        """The roster row chosen for the preview."""
+        if self.roster is None:
+            return None
+        return next((r for r in self.roster.rows if r.number == self.row.value), None)
+
+    def refresh_preview(self) -> None:
+        """Render the chosen row's certificate and show it."""
+        row = self.selected_row()
+        if self._loading or row is None:
+            return
+        self.preview_status.value = note(f"Drawing the certificate of row {row.number}…")
+        png = self.attempt(lambda: self.previewer(self.session.event, row), "drawing the preview",
+                           into=self.preview_status)
+        if png is None:
+            self.image.value = b""
+            return
+        self.image.value = Path(png).read_bytes()
+        self.preview_status.value = note(
+            f"Row {row.number} as it will look (the certificate ID shown is a placeholder).", "ok")
+
+    def text(self) -> str:
+        """The mapping as lines, then the messages."""
+        lines = [self.title]
+        lines += [f"  {p} <- {c or '(empty)'}" for p, c in
+                  ((p, b.value) for p, b in self.dropdowns.items())]
+        lines += [super().text().removeprefix(self.title).strip()]
+        return "\n".join(line for line in lines if line)
