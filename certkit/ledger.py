@@ -213,7 +213,7 @@ class Ledger(AttemptLog):
         return [dict(r) for r in rows]
 
     def search(self, text: str) -> list[Record]:
-        """Certificates whose name, email or ID contains `text` (case, accents and spaces folded)."""
+        """Certificates whose name, email or ID contains `text` (case and spacing ignored)."""
         from .roster import normalize
 
         wanted = normalize(text)

@@ -32,10 +32,10 @@ __all__ = ["LABEL", "WIDE", "Panel", "Session", "html_table", "note", "start", "
 class Session:
     """The event a notebook works on; panels register to be refreshed when it changes."""
 
-    def __init__(self, event: Event):
+    def __init__(self, event: Event, converter: Any = None):
         self.event = event
         self._listeners: list[Callable[[], None]] = []
-        self._converter: Any = None
+        self._converter = converter  # None: made on first use, closed with the session
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after the event is switched or reloaded."""

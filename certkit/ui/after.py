@@ -102,6 +102,7 @@ class FindPerson(Panel):
                 self.say(f"No certificate matches '{self.query.value.strip()}'.", "warn")
         else:
             self.say(f"{len(self.records)} match(es).")
+            self.show()  # also when the same person stays selected: the facts may have changed
 
     def selected(self) -> Record | None:
         """The certificate chosen in the list."""
@@ -154,8 +155,10 @@ class FindPerson(Panel):
         if summary is not None:
             outcome = summary.outcomes[-1] if summary.outcomes else None
             ok = outcome is not None and outcome.status == "Sent"
+            self.find()
+            if any(r.cert_id == rec.cert_id for r in self.records):
+                self.matches.value = rec.cert_id  # show the updated history
             self.say(f"Resent certificate {rec.cert_id} to {to}." if ok else
                      f"Not resent: {outcome.detail if outcome else 'nothing happened'}",
                      "ok" if ok else "error")
-            self.find()
         return summary
