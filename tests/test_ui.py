@@ -14,7 +14,7 @@ import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 
 from certkit import ui
-from certkit.config import load_event, update_setting
+from certkit.config import load_event
 from certkit.events import init_event, run_demo
 from certkit.ledger import open_ledger
 from certkit.ui._base import html_table, strip_html

@@ -3,6 +3,7 @@ event.toml as it changes, with a live preview of the chosen row's certificate.""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ from ..config import Event
 from ..connect import read_roster
 from ..roster import Roster, Row
 from ..templating import PreparedTemplate, prepare_template
-from ._base import LABEL, WIDE, Panel, Session, note, widgets
+from ._base import Panel, Session, note, widgets
 from ._compat import auto_map, builtin_names, preview_png, save_mapping
 
 EMPTY = "— leave empty —"
+NAMES = {"description_width": "130px"}  # placeholder names line up
+COLUMN = widgets.Layout(width="430px")
 WORK_DIR = ".certkit"
 
 Previewer = Callable[[Event, Row], Path]  # (event, row) -> PNG of that row's certificate
@@ -36,7 +39,7 @@ def fixed_placeholders(event: Event, prepared: PreparedTemplate) -> dict[str, st
         elif name in event.constants:
             out[name] = f"the same text for everyone: '{event.constants[name]}'"
         elif name in builtin:
-            out[name] = "filled in by certkit (certificate ID, QR code, ...)"
+            out[name] = "filled in by certkit"
     return out
 
 
@@ -54,13 +57,16 @@ class MappingEditor(Panel):
         self.fields = widgets.VBox()
         self.fixed = widgets.HTML()
         self.notes = widgets.HTML()
-        self.row = widgets.Dropdown(description="Preview of", style=LABEL, layout=WIDE)
+        self.row = widgets.Dropdown(description="Preview of", style=NAMES, layout=COLUMN)
         self.row.observe(lambda _c: self.refresh_preview(), "value")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="760px",
-                                                                        border="1px solid #ccc"))
-        self.preview_status = widgets.HTML()
-        self.widget = widgets.VBox([self.fields, self.fixed, self.notes, self.status, self.row,
-                                    self.preview_status, self.image])
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width="600px", max_width="100%", border="1px solid #ccc"))
+        self.preview_status = widgets.HTML(layout=widgets.Layout(width="600px"))
+        left = widgets.VBox([self.fields, self.fixed, self.notes, self.status, self.row],
+                            layout=widgets.Layout(width="440px", margin="0 16px 0 0"))
+        right = widgets.VBox([self.preview_status, self.image])
+        self.widget = widgets.Box([left, right], layout=widgets.Layout(
+            display="flex", flex_flow="row wrap", align_items="flex-start"))
         self._loading = False
         session.on_change(self.load)
         self.load()
@@ -111,14 +117,16 @@ class MappingEditor(Panel):
             if name in fixed:
                 continue
             box = widgets.Dropdown(options=options, value=mapping.get(name, "") or "",
-                                   description=f"{{{{ {name} }}}}", style=LABEL, layout=WIDE)
+                                   description=f"{{{{ {name} }}}}", tooltip=name,
+                                   style=NAMES, layout=COLUMN)
             box.observe(self.changed, "value")
             self.dropdowns[name] = box
         save = widgets.Button(description="Save as shown", icon="save")
         save.on_click(lambda _b: self.save())
         self.fields.children = (*self.dropdowns.values(), save)
-        self.fixed.value = "".join(
-            note(f"{{{{ {name} }}}}: {where}") for name, where in fixed.items())
+        items = "".join(f"<li><code>{{{{ {html.escape(name)} }}}}</code>: {html.escape(where)}</li>"
+                        for name, where in fixed.items())
+        self.fixed.value = f"<ul style='margin:4px 0;padding-left:18px'>{items}</ul>" if items else ""
 
     def mapping(self) -> dict[str, str]:
         """Placeholder -> column as the dropdowns show it."""
