@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import Event
 from .errors import AuthError, CertkitError, ConfigError
-from .roster import Roster
+from .roster import Roster, RosterSource
 
 __all__ = [
     "check_mail",
@@ -19,6 +19,7 @@ __all__ = [
     "colab_sign_in",
     "describe_roster",
     "in_colab",
+    "key_file",
     "load_colab_secret",
     "read_roster",
     "service_account_email",
@@ -31,12 +32,12 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def read_roster(event: Event) -> Roster:
-    """Read the event's roster; any failure becomes a CertkitError that says what to do."""
+def read_roster(event: Event, source: RosterSource | None = None) -> Roster:
+    """Read the event's roster (or `source`); any failure becomes a CertkitError saying what to do."""
     from .sheets import open_roster
 
     try:
-        return open_roster(event).read()
+        return (source or open_roster(event)).read()
     except CertkitError:
         raise
     except Exception as exc:  # google-auth, requests and file errors the back-end did not map
@@ -49,9 +50,9 @@ def describe_roster(roster: Roster) -> str:
             f"Columns: {', '.join(roster.header)}.")
 
 
-def check_roster(event: Event) -> str:
+def check_roster(event: Event, source: RosterSource | None = None) -> str:
     """Read the event's roster once and describe it, or raise CertkitError in words."""
-    return describe_roster(read_roster(event))
+    return describe_roster(read_roster(event, source))
 
 
 def check_mail(event: Event) -> str:
@@ -76,28 +77,29 @@ def check_mail(event: Event) -> str:
 def store_mail_password(event: Event, password: str) -> str:
     """Keep the mail password where certkit will find it; return a sentence saying where.
 
-    The OS keyring when there is one; otherwise (Colab, a server) an environment variable for this
-    session only, with what to do to keep it. Raises ConfigError when no username is set.
+    The OS keyring when there is one (as `certkit login` does); otherwise (Colab, a server) an
+    environment variable for this session only, with what to do to keep it. Raises ConfigError
+    when the account or the password is empty.
     """
+    from .credentials import keyring_service, store_password
     from .send import password_env
 
     cfg = event.transport
     if not cfg.username:
         raise ConfigError("Fill in the account (your Gmail address) before the password.")
-    password = password.strip()
-    if not password:
+    secret = password.strip()
+    if cfg.backend == "gmail":
+        secret = secret.replace(" ", "")  # Google shows app passwords in groups of four
+    if not secret:
         raise ConfigError("The password is empty. Paste the 16-letter app password.")
     env = password_env(cfg)
     if not in_colab():
         try:
-            import keyring
-
-            keyring.set_password(cfg.backend, cfg.username, password)
-            if keyring.get_password(cfg.backend, cfg.username) == password:
-                return f"Saved in this computer's password store (keyring) for {cfg.username}."
-        except Exception:  # noqa: S110 - no usable keyring: fall back to the session below
+            store_password(keyring_service(cfg.backend, cfg.host), cfg.username, secret, env)
+            return f"Saved in this computer's password store (keyring) for {cfg.username}."
+        except ConfigError:  # no usable keyring: keep it for this session, say how to keep it
             pass
-    os.environ[env] = password
+    os.environ[env] = secret
     if in_colab():
         return (f"Kept for this Colab session only. To keep it: open the Secrets panel (the key "
                 f"icon on the left), add a secret named {env} holding the app password, allow "
@@ -136,6 +138,20 @@ def colab_sign_in() -> str:
                         "file or OAuth here.") from exc
     auth.authenticate_user()
     return "Signed in to Google in Colab."
+
+
+def key_file(event: Event, typed: str) -> Path:
+    """The key or client file the organizer typed: as given, else inside the event folder.
+
+    Raises ConfigError when it is in neither place.
+    """
+    path = Path(os.path.expanduser(typed.strip()))
+    for candidate in ([path] if path.is_absolute() else [Path.cwd() / path, event.folder / path]):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise ConfigError(f"There is no file {typed.strip() or '(empty)'}. Download the key (.json) "
+                      "from the Google Cloud console and give its path (or put it in the event "
+                      "folder).")
 
 
 def service_account_email(path: str | Path) -> str:

@@ -144,6 +144,14 @@ class GoogleSheetSource:
         self.sheet = chosen
         return chosen
 
+    def worksheet_names(self) -> list[str]:
+        """The spreadsheet's worksheet (tab) titles in order: one metadata read."""
+        with self._errors():
+            self.key = self.key or self._resolve_key()
+            meta = self.client.http_client.fetch_sheet_metadata(self.key)
+        self.title = meta.get("properties", {}).get("title", "")
+        return [s["properties"]["title"] for s in meta.get("sheets", [])]
+
     def _fetch(self) -> tuple[list[list[str]], int]:
         """The whole worksheet as shown (one request) and the grid's column count."""
         props = self._open()

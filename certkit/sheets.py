@@ -265,15 +265,16 @@ def open_roster(event: Event) -> RosterSource:
     )
 
 
-def worksheet_names(event: Event) -> list[str]:
-    """The worksheet (tab) names of the event's roster; [] for a CSV file, which has none.
+def worksheet_names(event: Event, source: RosterSource | None = None) -> list[str]:
+    """The worksheet (tab) names of the event's roster (or of `source`); [] for a CSV file.
 
-    Raises RosterError when the file or sheet cannot be opened, ConfigError for an unknown source.
+    Raises RosterError when the file or sheet cannot be opened, AuthError when Google refuses the
+    sign-in, ConfigError for an unknown source.
     """
     cfg = event.roster
-    if cfg.source == "csv":
+    if source is None and cfg.source == "csv":
         return []
-    if cfg.source == "xlsx":
+    if source is None and cfg.source == "xlsx":
         import openpyxl
 
         path = event.path(cfg.path)
@@ -289,11 +290,8 @@ def worksheet_names(event: Event) -> list[str]:
             return list(book.sheetnames)
         finally:
             book.close()
-    source = open_roster(event)
-    names = getattr(source, "worksheet_names", None)
-    if names is None:
-        raise ConfigError("Listing the worksheets of a Google Sheet needs certkit[sheets].")
-    return list(names())
+    names = getattr(source or open_roster(event), "worksheet_names", None)
+    return list(names()) if names else []
 
 
 def roster_location(event: Event) -> str:

@@ -137,7 +137,7 @@ def test_store_mail_password_uses_the_keyring(event_dir, use_keyring, monkeypatc
     update_setting(event_dir, "transport", {"backend": "gmail", "username": "me@gmail.com"})
     said = connect.store_mail_password(load_event(event_dir), " abcd efgh ijkl mnop ")
     assert "password store" in said
-    assert store.secrets == {("gmail", "me@gmail.com"): "abcd efgh ijkl mnop"}
+    assert store.secrets == {("certkit-gmail", "me@gmail.com"): "abcdefghijklmnop"}
     assert "CERTKIT_GMAIL_PASSWORD" not in os.environ
 
 
@@ -177,3 +177,13 @@ def test_colab_helpers_say_they_need_colab(event):
         connect.colab_sign_in()
     with pytest.raises(AuthError, match="only available inside Google Colab"):
         connect.load_colab_secret(event)
+
+
+def test_key_file_is_found_as_typed_or_in_the_event_folder(event, tmp_path, monkeypatch):
+    (event.folder / "key.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert connect.key_file(event, " key.json ") == (event.folder / "key.json").resolve()
+    (tmp_path / "mine.json").write_text("{}")
+    assert connect.key_file(event, "mine.json") == (tmp_path / "mine.json").resolve()
+    with pytest.raises(ConfigError, match=r"There is no file nowhere\.json"):
+        connect.key_file(event, "nowhere.json")

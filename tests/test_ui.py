@@ -3,22 +3,30 @@ Real parts underneath: the demo event's roster file, LibreOffice, the outbox, th
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import keyring
 import openpyxl
 import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 
+import certkit
 from certkit import ui
-from certkit.config import load_event
+from certkit.config import load_event, update_setting
 from certkit.events import init_event, run_demo
+from certkit.google_auth import GoogleOptions, authorize
+from certkit.gsheets import GoogleSheetSource
 from certkit.ledger import open_ledger
+from certkit.sheets import worksheet_names
 from certkit.ui._base import html_table, strip_html
 
+from .conftest_sheets import FAST
 from .smtp_server import Sink, start_server
 
 
@@ -61,7 +69,7 @@ def test_send_sends_nothing_without_confirmation(session, event_dir):
     assert panel.confirm_box.layout.display == ""
     question = panel.question.value
     assert "Send 23 certificate(s)" in question and "certificates@example.org" in question
-    assert "Sending limit" in question and "outbox" in question
+    assert "23 to send" in question and "outbox" in question
     assert panel.yes.description == "Yes, send 23 now"
     panel.no.click()
     assert panel.confirm_box.layout.display == "none" and "Nothing was sent" in shown(panel.status)
@@ -258,3 +266,63 @@ def test_ui_without_ipywidgets_says_what_to_install():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          check=True).stdout
     assert "pip install 'certkit[notebook]'" in out
+
+
+def google_sheet(emulator, tmp_path):
+    """Open the event's Google Sheet in the emulator, signing in as event.toml says (real
+    google-auth: the key's JWT is exchanged for a token at the emulator)."""
+    options = GoogleOptions(transport=emulator.adapter(), policy=FAST, token_dir=tmp_path / "tokens")
+
+    def open_source(event):
+        client = authorize(event.roster, folder=event.folder, options=options)
+        return GoogleSheetSource.from_event(event, client=client)
+
+    return open_source
+
+
+def test_google_sheet_connect_pick_worksheet_and_send(event_dir, sheets_emulator, tmp_path,
+                                                      converter):
+    robot = sheets_emulator.service_account()
+    (tmp_path / "key.json").write_text(json.dumps(robot), encoding="utf-8")
+    rows = list(csv.reader((Path(certkit.__file__).parent / "data" / "roster.csv")
+                           .read_text(encoding="utf-8").splitlines()))
+    private = sheets_emulator.add_spreadsheet("Private", rows, shared_with={"someone@example.org"})
+    shared = sheets_emulator.add_spreadsheet("Bootcamp 2026", rows, shared_with={robot["client_email"]},
+                                             option="USER_ENTERED", col_count=len(rows[0]))
+    sheets_emulator.add_sheet(shared, "Late registrations", [rows[0]])
+    session = ui.Session(load_event(event_dir), converter=converter,
+                         open_source=google_sheet(sheets_emulator, tmp_path))
+    account = ui.GoogleAccount(session)
+    account.mode.value = "service_account"
+    account.credentials.value = str(tmp_path / "key.json")
+    account.url.value = f"https://docs.google.com/spreadsheets/d/{private}/edit#gid=0"
+    account.button.click()
+    said = shown(account.status)
+    assert "✖" in said and f"The sheet must be shared with {robot['client_email']}" in said
+    account.url.value = f"https://docs.google.com/spreadsheets/d/{shared}/edit#gid=0"
+    account.button.click()
+    assert "Connected: 25 row(s)" in shown(account.status)
+    cfg = load_event(event_dir).roster
+    assert (cfg.source, cfg.auth, cfg.credentials) == ("sheets", "service_account",
+                                                       str(tmp_path / "key.json"))
+
+    picker = ui.RosterPicker(session)
+    assert picker.kind.value == "sheets"
+    assert [v for _, v in picker.worksheet.options] == ["", "Sheet1", "Late registrations"]
+    panel = ui.SendPanel(session)
+    panel.send_button.click()
+    panel.yes.click()
+    assert "Sent: 23" in panel.counts.value
+    assert f"https://docs.google.com/spreadsheets/d/{shared}" in panel.result.value
+    header, *data = sheets_emulator.values(shared)
+    statuses = [dict(zip(header, r)).get("Status") for r in data]
+    assert statuses.count("Sent") == 23 and statuses.count("Not sent") == 2
+
+
+def test_google_worksheets_are_listed_for_the_sheet_in_event_toml(event_dir, sheets_emulator,
+                                                                   sheets_client):
+    key = sheets_emulator.add_spreadsheet("Roster", [["Full Name", "Email"]])
+    sheets_emulator.add_sheet(key, "Attendees")
+    update_setting(event_dir, "roster", {"source": "sheets", "url": key})
+    source = GoogleSheetSource.from_event(load_event(event_dir), client=sheets_client)
+    assert worksheet_names(load_event(event_dir), source) == ["Sheet1", "Attendees"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import Event, load_event
 from ..errors import CertkitError, ConfigError
+from ..roster import RosterSource
 
 try:
     import ipywidgets as widgets
@@ -32,10 +33,16 @@ __all__ = ["LABEL", "WIDE", "Panel", "Session", "html_table", "note", "start", "
 class Session:
     """The event a notebook works on; panels register to be refreshed when it changes."""
 
-    def __init__(self, event: Event, converter: Any = None):
+    def __init__(
+        self,
+        event: Event,
+        converter: Any = None,
+        open_source: Callable[[Event], RosterSource] | None = None,
+    ):
         self.event = event
         self._listeners: list[Callable[[], None]] = []
         self._converter = converter  # None: made on first use, closed with the session
+        self._open_source = open_source  # None: the library opens what event.toml names
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after the event is switched or reloaded."""
@@ -50,6 +57,11 @@ class Session:
     def reload(self) -> None:
         """Read event.toml again (after a panel saved a setting) and refresh every panel."""
         self.set_event(load_event(self.event.folder))
+
+    def source(self, event: Event | None = None) -> RosterSource | None:
+        """The roster to read for `event` when the session was given a way to open it, else None
+        (the library then opens what event.toml names)."""
+        return self._open_source(event or self.event) if self._open_source else None
 
     def converter(self) -> Any:
         """One PDF converter for the whole session (LibreOffice starts faster the second time)."""

@@ -9,6 +9,7 @@ from ..connect import (
     check_roster,
     colab_sign_in,
     in_colab,
+    key_file,
     load_colab_secret,
     service_account_email,
     store_mail_password,
@@ -69,19 +70,25 @@ class GoogleAccount(Panel):
         if not url:
             self.say("Paste the sheet's address (copy it from the browser's address bar).", "warn")
             return None
-        account = ""
+        account, creds = "", None
+        if mode != "default":
+            path = self.attempt(lambda: key_file(self.session.event, self.credentials.value),
+                                "finding the file")
+            if path is None:
+                return None
+            creds = str(path)
         if mode == "service_account":
-            account = self.attempt(lambda: service_account_email(self.credentials.value.strip()),
-                                   "reading the key file") or ""
+            account = self.attempt(lambda: service_account_email(path), "reading the key file") or ""
             if not account:
                 return None
         if mode == "default" and self.attempt(colab_sign_in, "signing in") is None:
             return None
-        creds = self.credentials.value.strip() if mode != "default" else None
         update_setting(self.session.event.folder, "roster",
                        {"source": "sheets", "url": url, "auth": mode, "credentials": creds})
         self.session.reload()
-        message = self.attempt(lambda: check_roster(self.session.event), "reading the sheet")
+        session = self.session
+        message = self.attempt(lambda: check_roster(session.event, session.source()),
+                               "reading the sheet")
         share = (f"\nThe sheet must be shared with {account} (as Editor, so statuses can be "
                  "written): Share button in the sheet → paste that address." if account else "")
         if message is None:

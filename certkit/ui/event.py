@@ -152,7 +152,8 @@ class RosterPicker(Panel):
         event = self.session.event
         chosen = dataclasses.replace(event, roster=dataclasses.replace(
             event.roster, **{k: v for k, v in self._settings().items() if k != "worksheet"}))
-        names = self.attempt(lambda: worksheet_names(chosen), "listing the worksheets") or []
+        names = self.attempt(lambda: worksheet_names(chosen, self.session.source(chosen)),
+                             "listing the worksheets") or []
         self.worksheet.options = [(FIRST, "")] + [(n, n) for n in names]
         self.worksheet.value = keep if keep in names else ""
         self.worksheet.layout.display = "" if names else "none"
@@ -173,7 +174,8 @@ class RosterPicker(Panel):
 
     def _read(self) -> None:
         """Read the roster; offer its columns for the name and the email."""
-        roster = self.attempt(lambda: read_roster(self.session.event), "reading the roster")
+        roster = self.attempt(lambda: read_roster(self.session.event, self.session.source()),
+                              "reading the roster")
         if roster is None:
             self.columns.layout.display = "none"
             return

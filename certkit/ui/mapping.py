@@ -9,23 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Event
-from ..connect import read_roster
+from ..mapping import builtin_names, save_mapping
+from ..preflight import check_event
+from ..preview import preview
 from ..roster import Roster, Row
-from ..templating import PreparedTemplate, prepare_template
+from ..templating import PreparedTemplate
 from ._base import Panel, Session, note, widgets
-from ._compat import auto_map, builtin_names, preview_png, save_mapping
 
 EMPTY = "— leave empty —"
 NAMES = {"description_width": "130px"}  # placeholder names line up
 COLUMN = widgets.Layout(width="430px")
-WORK_DIR = ".certkit"
 
-Previewer = Callable[[Event, Row], Path]  # (event, row) -> PNG of that row's certificate
+Previewer = Callable[[Event, Row, PreparedTemplate], Path]  # -> PNG of that row's certificate
 
 
 def library_preview(session: Session) -> Previewer:
     """The library's preview, sharing the session's PDF converter."""
-    return lambda event, row: preview_png(event, row, session.converter())
+    return lambda event, row, prepared: preview(event, row, prepared=prepared,
+                                                converter=session.converter()).png
 
 
 def fixed_placeholders(event: Event, prepared: PreparedTemplate) -> dict[str, str]:
@@ -54,6 +55,7 @@ class MappingEditor(Panel):
         self.previewer = previewer or library_preview(session)
         self.dropdowns: dict[str, widgets.Dropdown] = {}
         self.roster: Roster | None = None
+        self.prepared: PreparedTemplate | None = None
         self.fields = widgets.VBox()
         self.fixed = widgets.HTML()
         self.notes = widgets.HTML()
@@ -72,38 +74,34 @@ class MappingEditor(Panel):
         self.load()
 
     def load(self) -> None:
-        """Read the template and the roster, then build the dropdowns and show the preview."""
+        """Read the template and the roster (saving sure matches), build the dropdowns, preview."""
         event = self.session.event
-        prepared = self.attempt(
-            lambda: prepare_template(event.path(event.template.path), event.folder / WORK_DIR),
-            "reading the template")
-        roster = self.attempt(lambda: read_roster(event), "reading the roster") if prepared else None
-        if prepared is None or roster is None:
+        found = self.attempt(lambda: check_event(event, source=self.session.source()),
+                             "reading the template and the roster")
+        if found is None or found.prepared is None or found.roster is None or found.mapping is None:
+            if found is not None:
+                self.say(" ".join(f.text() for f in found.report.global_blocking()), "error")
             self.fields.children, self.row.options, self.image.value = (), [], b""
+            self.roster = self.prepared = None
             return
-        self.roster = roster
+        self.roster, self.prepared, result = found.roster, found.prepared, found.mapping
         status = set(event.status_columns.names().values())
-        header = [h for h in roster.header if h not in status]
-        mapping, guessed, notes = auto_map(event, prepared, header)
-        fixed = fixed_placeholders(event, prepared)
-        sure = {p: c for p, c in mapping.items() if p not in guessed}
-        kept = {p: c for p, c in event.mapping.items() if p not in mapping}
-        if {**kept, **sure} != event.mapping:
-            save_mapping(event, {**kept, **sure})  # sure matches are saved; guesses wait
-        self._build(prepared, header, mapping, fixed)
-        lines = list(notes)
-        if guessed:
-            lines.append("Guesses are not saved yet: change the dropdown, or click 'Save as "
-                         "shown', once you have checked them.")
+        header = [h for h in found.roster.header if h not in status]
+        self._build(found.prepared, header, result.mapping,
+                    fixed_placeholders(event, found.prepared))
+        lines = list(result.notes)
+        if result.guessed:
+            lines.append("Guesses are not saved yet: check them, then change the dropdown or "
+                         "click 'Save as shown'.")
         self.notes.value = note("\n".join(lines), "warn") if lines else ""
-        self.say("The mapping is saved in event.toml [mapping]." if not guessed else
-                 "The sure matches are saved in event.toml [mapping].", "ok")
+        self.say("The sure matches are saved in event.toml [mapping]." if result.guessed else
+                 "The mapping is saved in event.toml [mapping].", "ok")
         name_col = event.roster.name_column
         self._loading = True
         try:
             self.row.options = [(f"Row {r.number}: {r.get(name_col).strip() or '(no name)'}",
-                                 r.number) for r in roster.rows]
-            self.row.value = roster.rows[0].number if roster.rows else None
+                                 r.number) for r in found.roster.rows]
+            self.row.value = found.roster.rows[0].number if found.roster.rows else None
         finally:
             self._loading = False
         self.refresh_preview()
@@ -156,10 +154,12 @@ class MappingEditor(Panel):
     def refresh_preview(self) -> None:
         """Render the chosen row's certificate and show it."""
         row = self.selected_row()
-        if self._loading or row is None:
+        if self._loading or row is None or self.prepared is None:
             return
+        prepared = self.prepared
         self.preview_status.value = note(f"Drawing the certificate of row {row.number}…")
-        png = self.attempt(lambda: self.previewer(self.session.event, row), "drawing the preview",
+        png = self.attempt(lambda: self.previewer(self.session.event, row, prepared),
+                           "drawing the preview",
                            into=self.preview_status)
         if png is None:
             self.image.value = b""

@@ -10,6 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..ledger import open_ledger
 from ..pipeline import RunSummary, run_event
+from ..preflight import check_event
+from ..quota import SendPlan, send_plan
 from ..sheets import roster_location
 from ._base import (
     LABEL,
@@ -22,7 +24,6 @@ from ._base import (
     table_text,
     widgets,
 )
-from ._compat import check, send_plan, test_rows
 
 FINDING_COLUMNS = [("row", "Row"), ("who", "Who"), ("column", "Column"), ("severity", "Severity"),
                    ("message", "Problem"), ("suggestion", "What to do")]
@@ -50,7 +51,9 @@ class CheckReport(Panel):
     def run(self) -> None:
         """Check the roster now and show the findings."""
         self.say("Checking…")
-        report = self.attempt(lambda: check(self.session.event), "checking the data")
+        session = self.session
+        report = self.attempt(lambda: check_event(session.event, source=session.source()).report,
+                              "checking the data")
         if report is None:
             self.table.value, self.records = "", []
             return
@@ -103,8 +106,9 @@ class TestSend(Panel):
         try:
             event = self.session.event
             summary = self.attempt(lambda: self.runner(
-                event, test_to=to, converter=self.session.converter(),
-                **test_rows(self.count.value)), "sending the test")
+                event, test_to=to, sample=self.count.value, source=self.session.source(),
+                converter=self.session.converter()),
+                "sending the test")
         finally:
             self.button.disabled = False
         if summary is None:
@@ -152,26 +156,31 @@ class SendPanel(Panel):
         self.widget = widgets.VBox([self.send_button, self.confirm_box, self.progress, self.counts,
                                     self.status, self.result])
 
-    def ask(self) -> None:
-        """Show the confirmation: how many, from whom, through what, and the daily limit."""
+    def ask(self) -> SendPlan | None:
+        """Show the confirmation: how many, from whom, through what, and what the quota allows."""
         event = self.session.event
-        plan = self.attempt(lambda: send_plan(event), "counting what to send")
+        plan = self.attempt(lambda: send_plan(event, source=self.session.source()),
+                            "counting what to send")
         if plan is None:
-            return
-        self.pending, limit = plan
-        if self.pending == 0:
+            return None
+        self.pending = plan.allowed_now
+        if plan.to_send == 0:
             self.say("Nothing to send: every row is already sent or blocked (see the check).", "ok")
-            return
-        email, transport = event.email, event.transport
+            return plan
+        if plan.allowed_now == 0:
+            self.say(plan.to_text(), "warn")
+            return plan
+        transport = event.transport
         how = {"outbox": "the outbox (.eml files in the event folder; nothing is mailed)",
                "gmail": f"Gmail as {transport.username}",
                }.get(transport.backend, f"the mail server {transport.host}")
         self.question.value = note(
-            f"Send {self.pending} certificate(s) from {email.sender_name} <{email.sender}> through "
-            f"{how}? Sending limit: {limit}. Rows already sent are never sent again.", "warn")
-        self.yes.description = f"Yes, send {self.pending} now"
+            f"Send {plan.allowed_now} certificate(s) from {plan.sender} through {how}?\n"
+            f"{plan.to_text()}\nRows already sent are never sent again.", "warn")
+        self.yes.description = f"Yes, send {plan.allowed_now} now"
         self.confirm_box.layout.display = ""
         self.say("")
+        return plan
 
     def cancel(self) -> None:
         """Close the confirmation; nothing is sent."""
@@ -200,7 +209,8 @@ class SendPanel(Panel):
 
             try:
                 self.summary = self.attempt(lambda: self.runner(
-                    event, send=True, progress=progress, converter=self.session.converter()),
+                    event, send=True, progress=progress, source=self.session.source(),
+                    converter=self.session.converter()),
                     "sending")
             finally:
                 self.send_button.disabled = False
