@@ -326,3 +326,23 @@ def test_google_worksheets_are_listed_for_the_sheet_in_event_toml(event_dir, she
     update_setting(event_dir, "roster", {"source": "sheets", "url": key})
     source = GoogleSheetSource.from_event(load_event(event_dir), client=sheets_client)
     assert worksheet_names(load_event(event_dir), source) == ["Sheet1", "Attendees"]
+
+
+def all_widgets(widget):
+    """A widget and every widget inside it."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from all_widgets(child)
+
+
+def test_no_two_widgets_share_a_layout(session):
+    panels = [ui.EventPicker(session), ui.RosterPicker(session), ui.MappingEditor(session),
+              ui.CheckReport(session), ui.TestSend(session), ui.SendPanel(session),
+              ui.StatusSummary(session), ui.FindPerson(session), ui.GoogleAccount(session),
+              ui.MailAccount(session)]
+    layouts = [w.layout.model_id for p in panels for w in all_widgets(p.widget)]
+    assert len(layouts) == len(set(layouts))  # hiding one field must not hide others
+    mail = panels[-1]
+    mail.backend.value = "outbox"
+    assert mail.username.layout.display == "none"
+    assert panels[0].folder.layout.display != "none" and panels[-2].url.layout.display != "none"

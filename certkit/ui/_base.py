@@ -24,10 +24,15 @@ except ImportError as exc:  # the notebook extra is not installed
 
 DEFAULT_EVENT = "demo-event"
 EVENT_ENV = "CERTKIT_EVENT"
-WIDE = widgets.Layout(width="640px")
 LABEL = {"description_width": "initial"}
 
-__all__ = ["LABEL", "WIDE", "Panel", "Session", "html_table", "note", "start", "widgets"]
+__all__ = ["LABEL", "Panel", "Session", "html_table", "note", "start", "wide", "widgets"]
+
+
+def wide() -> widgets.Layout:
+    """A layout for a full-width field: a new one each time, since hiding a widget changes its
+    layout, and a shared layout would hide every widget using it."""
+    return widgets.Layout(width="640px")
 
 
 class Session:
@@ -157,12 +162,8 @@ def html_table(
         return note(empty) if empty else ""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(h)}</th>"
                    for _, h in columns)
-    body = "".join(
-        "<tr>" + "".join(
-            f"<td style='text-align:left;padding:2px 8px;vertical-align:top'>"
-            f"{html.escape(_cell(r.get(k)))}</td>" for k, _ in columns) + "</tr>"
-        for r in rows
-    )
+    body = "".join("<tr>" + "".join(_td(_cell(r.get(k))) for k, _ in columns) + "</tr>"
+                   for r in rows)
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
@@ -184,6 +185,13 @@ def strip_html(value: str) -> str:
     value = re.sub(r"<br\s*/?>|</tr>|</div>|</p>", "\n", value)
     value = re.sub(r"</t[dh]>", " | ", value)
     return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
+
+
+def _td(text: str) -> str:
+    """One escaped cell; short values (a status, a row number) are kept on one line."""
+    wrap = "white-space:nowrap;" if len(text) <= 16 else ""
+    return (f"<td style='text-align:left;padding:2px 8px;vertical-align:top;{wrap}'>"
+            f"{html.escape(text)}</td>")
 
 
 def _cell(value: Any) -> str:

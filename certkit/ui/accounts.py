@@ -14,7 +14,7 @@ from ..connect import (
     service_account_email,
     store_mail_password,
 )
-from ._base import LABEL, WIDE, Panel, Session, note, widgets
+from ._base import LABEL, Panel, Session, note, wide, widgets
 
 GOOGLE_MODES = [
     ("A service account key file (.json)", "service_account"),
@@ -46,12 +46,12 @@ class GoogleAccount(Panel):
         cfg = session.event.roster
         valid = {v for _, v in GOOGLE_MODES}
         mode = "default" if in_colab() else (cfg.auth if cfg.auth in valid else "service_account")
-        self.mode = widgets.RadioButtons(options=GOOGLE_MODES, value=mode, layout=WIDE)
+        self.mode = widgets.RadioButtons(options=GOOGLE_MODES, value=mode, layout=wide())
         self.credentials = widgets.Text(value=cfg.credentials, description="Key or client file",
                                         placeholder="e.g. ~/keys/certkit-service-account.json",
-                                        style=LABEL, layout=WIDE)
+                                        style=LABEL, layout=wide())
         self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL,
-                                layout=WIDE, placeholder="https://docs.google.com/spreadsheets/d/...")
+                                layout=wide(), placeholder="https://docs.google.com/spreadsheets/d/...")
         self.button = widgets.Button(description="Save and test the connection", icon="plug",
                                      button_style="primary", layout=widgets.Layout(width="300px"))
         self.button.on_click(lambda _b: self.test())
@@ -110,10 +110,10 @@ class MailAccount(Panel):
         self.backend = widgets.Dropdown(options=[
             ("Gmail (or Google Workspace)", "gmail"), ("Another mail server (SMTP)", "smtp"),
             ("Outbox: write .eml files, send nothing", "outbox")], value=cfg.backend,
-            description="Send with", style=LABEL, layout=WIDE)
+            description="Send with", style=LABEL, layout=wide())
         self.username = widgets.Text(value=cfg.username, description="Account (email address)",
-                                     placeholder="you@gmail.com", style=LABEL, layout=WIDE)
-        self.password = widgets.Password(description="App password", style=LABEL, layout=WIDE,
+                                     placeholder="you@gmail.com", style=LABEL, layout=wide())
+        self.password = widgets.Password(description="App password", style=LABEL, layout=wide(),
                                          placeholder="leave empty to keep the stored one")
         self.host = widgets.Text(value=cfg.host, description="Server", style=LABEL,
                                  placeholder="smtp.example.org")

@@ -12,7 +12,7 @@ from ..pipeline import RunSummary
 from ..resend import resend
 from ..roster import normalize
 from ..sheets import roster_location
-from ._base import LABEL, WIDE, Panel, Session, html_table, link, note, strip_html, widgets
+from ._base import LABEL, Panel, Session, html_table, link, note, strip_html, wide, widgets
 
 COUNT_COLUMNS = [("status", "Status"), ("count", "Certificates")]
 ATTENTION_COLUMNS = [("row_number", "Row"), ("name", "Name"), ("email", "Email"),
@@ -69,12 +69,12 @@ class FindPerson(Panel):
         self.session = session
         self.resender = resender
         self.records: list[Record] = []
-        self.query = widgets.Text(description="Name, email or ID", style=LABEL, layout=WIDE,
+        self.query = widgets.Text(description="Name, email or ID", style=LABEL, layout=wide(),
                                   placeholder="e.g. Dubois, amelie@, CK-7F3K")
         self.find_button = widgets.Button(description="Find", icon="search")
-        self.matches = widgets.Select(description="Matches", style=LABEL, layout=WIDE, rows=5)
+        self.matches = widgets.Select(description="Matches", style=LABEL, layout=wide(), rows=5)
         self.details = widgets.HTML()
-        self.to = widgets.Text(description="Send to", style=LABEL, layout=WIDE)
+        self.to = widgets.Text(description="Send to", style=LABEL, layout=wide())
         self.resend_button = widgets.Button(description="Resend the certificate", icon="repeat",
                                             button_style="warning", disabled=True,
                                             layout=widgets.Layout(width="300px"))

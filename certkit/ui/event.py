@@ -11,7 +11,7 @@ from ..connect import describe_roster, read_roster
 from ..errors import ConfigError
 from ..events import find_events, init_event, open_event
 from ..sheets import worksheet_names
-from ._base import LABEL, WIDE, Panel, Session, widgets
+from ._base import LABEL, Panel, Session, wide, widgets
 
 FIRST = "(the first worksheet)"
 
@@ -37,10 +37,11 @@ class EventPicker(Panel):
         current = shown_path(session.event.folder)
         self.folder = widgets.Combobox(
             value=current, options=sorted(set(options) | {current}), description="Event folder",
-            placeholder="e.g. my-event", ensure_option=False, style=LABEL, layout=WIDE,
+            placeholder="e.g. my-event", ensure_option=False, style=LABEL, layout=wide(),
         )
         self.open_button = widgets.Button(description="Open", icon="folder-open")
-        self.create_button = widgets.Button(description="Create new event", icon="plus")
+        self.create_button = widgets.Button(description="Create new event", icon="plus",
+                                            layout=widgets.Layout(width="auto"))
         self.open_button.on_click(self.open)
         self.create_button.on_click(self.create)
         self.widget = widgets.VBox([
@@ -89,11 +90,11 @@ class RosterPicker(Panel):
         self.kind = widgets.ToggleButtons(
             options=[("A file in the event folder", "file"), ("A Google Sheet", "sheets")],
             value="sheets" if cfg.source == "sheets" else "file", style=LABEL)
-        self.file = widgets.Dropdown(description="File", style=LABEL, layout=WIDE)
-        self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL, layout=WIDE,
+        self.file = widgets.Dropdown(description="File", style=LABEL, layout=wide())
+        self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL, layout=wide(),
                                 placeholder="https://docs.google.com/spreadsheets/d/...")
         self.list_button = widgets.Button(description="List its worksheets", icon="list")
-        self.worksheet = widgets.Dropdown(description="Worksheet", style=LABEL, layout=WIDE)
+        self.worksheet = widgets.Dropdown(description="Worksheet", style=LABEL, layout=wide())
         self.use_button = widgets.Button(description="Use this list", button_style="primary",
                                          icon="check")
         self.name_column = widgets.Dropdown(description="Name column", style=LABEL)

@@ -18,7 +18,11 @@ from ._base import Panel, Session, note, widgets
 
 EMPTY = "— leave empty —"
 NAMES = {"description_width": "130px"}  # placeholder names line up
-COLUMN = widgets.Layout(width="430px")
+
+
+def column() -> widgets.Layout:
+    """The width of one dropdown (a new layout for each widget: layouts must not be shared)."""
+    return widgets.Layout(width="430px")
 
 Previewer = Callable[[Event, Row, PreparedTemplate], Path]  # -> PNG of that row's certificate
 
@@ -59,7 +63,7 @@ class MappingEditor(Panel):
         self.fields = widgets.VBox()
         self.fixed = widgets.HTML()
         self.notes = widgets.HTML()
-        self.row = widgets.Dropdown(description="Preview of", style=NAMES, layout=COLUMN)
+        self.row = widgets.Dropdown(description="Preview of", style=NAMES, layout=column())
         self.row.observe(lambda _c: self.refresh_preview(), "value")
         self.image = widgets.Image(format="png", layout=widgets.Layout(
             width="600px", max_width="100%", border="1px solid #ccc"))
@@ -116,7 +120,7 @@ class MappingEditor(Panel):
                 continue
             box = widgets.Dropdown(options=options, value=mapping.get(name, "") or "",
                                    description=f"{{{{ {name} }}}}", tooltip=name,
-                                   style=NAMES, layout=COLUMN)
+                                   style=NAMES, layout=column())
             box.observe(self.changed, "value")
             self.dropdowns[name] = box
         save = widgets.Button(description="Save as shown", icon="save")

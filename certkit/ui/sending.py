@@ -30,6 +30,7 @@ FINDING_COLUMNS = [("row", "Row"), ("who", "Who"), ("column", "Column"), ("sever
 OUTCOME_COLUMNS = [("row", "Row"), ("name", "Name"), ("status", "Status"), ("detail", "Detail"),
                    ("certificate_id", "Certificate ID")]
 Runner = Callable[..., RunSummary]  # run_event's signature
+STAGES = {"render": "Making PDFs", "send": "Sending"}  # progress stages in words
 
 
 class CheckReport(Panel):
@@ -60,13 +61,14 @@ class CheckReport(Panel):
         self.records = report.to_records()
         blocked = len(report.blocking_rows())
         warnings = sum(1 for r in self.records if r["severity"] != "blocking")
-        head = getattr(report, "summary", "")
+        head = note(report.summary) if report.summary else ""
         if not self.records:
-            self.say(f"{head}\nNo problems found.".strip(), "ok")
+            self.status.value = head + note("No problems found.", "ok")
         else:
-            self.say(f"{head}\n{blocked} row(s) blocked (they will not be sent until fixed), "
-                     f"{warnings} warning(s). Fix them in the sheet, then click 'Check again'."
-                     .strip(), "warn" if report.has_blocking() else "info")
+            self.status.value = head + note(
+                f"{blocked} row(s) blocked (they will not be sent until fixed), {warnings} "
+                "warning(s). Fix them in the sheet, then click 'Check again'.",
+                "warn" if report.has_blocking() else "info")
         self.table.value = html_table(self.records, FINDING_COLUMNS)
 
     def text(self) -> str:
@@ -86,7 +88,7 @@ class TestSend(Panel):
         user = session.event.transport.username
         self.address = widgets.Text(value=user if "@" in user else "", description="Your address",
                                     placeholder="you@example.org", style=LABEL)
-        self.count = widgets.BoundedIntText(value=1, min=1, max=10, description="How many",
+        self.count = widgets.BoundedIntText(value=3, min=1, max=10, description="How many",
                                             style=LABEL, layout=widgets.Layout(width="160px"))
         self.button = widgets.Button(description="Send the test", icon="envelope")
         self.button.on_click(lambda _b: self.send())
@@ -204,8 +206,8 @@ class SendPanel(Panel):
         with open_ledger(event.folder) as ledger:
             def progress(stage: str, done: int, total: int) -> None:
                 self.progress.max, self.progress.value = max(total, 1), done
-                self.progress.description = f"{stage.capitalize()} {done}/{total}"
-                self.show_counts(ledger.counts())
+                self.progress.description = STAGES.get(stage, stage.capitalize())
+                self.show_counts(ledger.counts(), f"{done} of {total}")
 
             try:
                 self.summary = self.attempt(lambda: self.runner(
@@ -220,10 +222,11 @@ class SendPanel(Panel):
             self.show_summary(self.summary)
         return self.summary
 
-    def show_counts(self, counts: dict[str, int]) -> None:
+    def show_counts(self, counts: dict[str, int], step: str = "") -> None:
         """The live status count: how many certificates are in each status now."""
         shown = " · ".join(f"{status}: {n}" for status, n in sorted(counts.items()))
-        self.counts.value = note(shown or "No certificates yet.")
+        prefix = f"{self.progress.description} {step}: " if step else ""
+        self.counts.value = note(prefix + (shown or "no certificates yet"))
 
     def show_summary(self, summary: RunSummary) -> None:
         """The run's outcome per row, and where the statuses are shown."""
