@@ -95,7 +95,7 @@ def test_worksheet_names_and_roster_location(event_dir):
     assert worksheet_names(load_event(event_dir)) == []
 
 
-def test_ledger_search_folds_case_accents_and_spaces(tmp_path, converter):
+def test_ledger_search_ignores_case_and_spacing(tmp_path, converter):
     run_demo(tmp_path / "demo")
     with open_ledger(tmp_path / "demo") as ledger:
         assert [r.name for r in ledger.search("amélie")] == ["Amélie Dubois"]
