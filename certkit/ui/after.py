@@ -70,7 +70,8 @@ class FindPerson(Panel):
         self.resender = resender
         self.records: list[Record] = []
         self.query = widgets.Text(description="Name, email or ID", style=LABEL, layout=wide(),
-                                  placeholder="e.g. Dubois, amelie@, CK-7F3K")
+                                  placeholder="e.g. Dubois, amelie@, CK-7F3K",
+                                  continuous_update=False)
         self.find_button = widgets.Button(description="Find", icon="search")
         self.matches = widgets.Select(description="Matches", style=LABEL, layout=wide(), rows=5)
         self.details = widgets.HTML()
@@ -78,7 +79,7 @@ class FindPerson(Panel):
         self.resend_button = widgets.Button(description="Resend the certificate", icon="repeat",
                                             button_style="warning", disabled=True,
                                             layout=widgets.Layout(width="300px"))
-        self.query.on_submit(lambda _t: self.find())
+        self.query.observe(lambda _c: self.find(), "value")  # Enter or leaving the box
         self.find_button.on_click(lambda _b: self.find())
         self.matches.observe(lambda _c: self.show(), "value")
         self.to.observe(lambda _c: self._label(), "value")
