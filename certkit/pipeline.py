@@ -207,8 +207,10 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
                 row.get(id_col).strip(),
             )
             claimed[record.cert_id] = row.number
-        elif record.row_number != row.number:
-            ledger.update(record.cert_id, row_number=row.number)
+        elif (record.row_number, record.name, record.fingerprint) != (row.number, name, fp):
+            # moved, or the organizer corrected the name: the ledger (and the verify page) follow
+            ledger.update(record.cert_id, row_number=row.number, name=name, fingerprint=fp)
+            record = ledger.get(record.cert_id) or record
         jobs.append(Job(row, record))
     return jobs
 

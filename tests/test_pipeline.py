@@ -143,3 +143,20 @@ def test_a_certificate_that_spills_onto_a_second_page_is_held_back(event_dir, sm
     row = sheet_rows(event_dir / "roster.xlsx")[long_name]
     assert row["Status"] == "Not sent" and "2 pages instead of 1" in row["Detail"]
     assert not sink.to(row["Email"])
+
+
+def test_a_name_corrected_before_sending_is_rendered_and_recorded_anew(event_dir, converter):
+    from certkit.ledger import open_ledger
+
+    run_event(load_event(event_dir), send=False, converter=converter)
+    cid = sheet_rows(event_dir / "roster.xlsx")["Amélie Dubois"]["Certificate ID"]
+    book = openpyxl.load_workbook(event_dir / "roster.xlsx")
+    book.worksheets[0]["A2"] = "Amélie Dubois-Martin"
+    book.save(event_dir / "roster.xlsx")
+    summary = run_event(load_event(event_dir), send=True, converter=converter)
+    assert summary.count("Sent") == 23
+    row = sheet_rows(event_dir / "roster.xlsx")["Amélie Dubois-Martin"]
+    assert row["Certificate ID"] == cid and row["Status"] == "Sent"  # same certificate, new name
+    assert "Dubois-Martin" in squash(pdf_text(event_dir / "out" / "pdf" / f"{cid}.pdf"))
+    with open_ledger(event_dir) as ledger:
+        assert ledger.get(cid).name == "Amélie Dubois-Martin"
