@@ -15,18 +15,21 @@ if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
 fi
+python="${PYTHON:-python3}"
+if command -v dpkg-query >/dev/null 2>&1; then
+  command -v "$python" >/dev/null 2>&1 || missing+=(python3)
+  "$python" -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 elif ! command -v soffice >/dev/null 2>&1; then
   echo "LibreOffice was not found. Install it (https://www.libreoffice.org) or use Word (certkit[word])."
 fi
 
-python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
