@@ -20,6 +20,7 @@ from .config import Event
 from .credentials import get_password, keyring_service
 from .errors import AuthError, ConfigError, SendError
 from .ledger import now, open_ledger
+from .roster import RosterSource
 
 if TYPE_CHECKING:
     from .pipeline import Run
@@ -220,12 +221,14 @@ def reconcile_run(run: Run, *, context: ssl.SSLContext | None = None) -> Settled
     return settled
 
 
-def reconcile(event: Event, *, context: ssl.SSLContext | None = None) -> Settled:
-    """`certkit reconcile`: settle Unknown rows against the Sent folder and update the sheet."""
+def reconcile(event: Event, *, context: ssl.SSLContext | None = None,
+              source: RosterSource | None = None) -> Settled:
+    """`certkit reconcile`: settle Unknown rows against the Sent folder and update the sheet
+    (`source`, default the one event.toml names)."""
     from .pipeline import Run
     from .sheets import open_roster
 
-    source = open_roster(event)
+    source = source or open_roster(event)
     with open_ledger(event.folder) as ledger:
         ledger.recover()
         run = Run(event, source, ledger)

@@ -12,7 +12,7 @@ from .delivery import deliver
 from .errors import CertkitError
 from .ledger import Record, open_ledger
 from .pipeline import Job, Run, RunSummary
-from .roster import REPLACED, REVOKED, Row, fingerprint, normalize
+from .roster import REPLACED, REVOKED, RosterSource, Row, fingerprint, normalize
 from .sheets import open_roster
 
 __all__ = ["find_record", "resend", "resend_target"]
@@ -61,16 +61,18 @@ def resend(
     email: str | None = None,
     to: str | None = None,
     transport: Any | None = None,
+    source: RosterSource | None = None,
 ) -> RunSummary:
     """Send the existing PDF again; with `to`, to that address, recorded in the ledger and the sheet.
 
     With [roster] update_email = true (the default) the corrected address is written into the
     sheet's email column; either way Detail says "Resent to new (was old)". Every attempt stays in
-    the ledger. Raises CertkitError when the row has no certificate or its PDF is missing, and
-    AuthError when the mail login is refused.
+    the ledger. `source` is the roster to update (default: the one event.toml names). Raises
+    CertkitError when the row has no certificate or its PDF is missing, and AuthError when the
+    mail login is refused.
     """
     new = _valid(to) if to else None
-    source = open_roster(event)
+    source = source or open_roster(event)
     cfg = event.roster
     with open_ledger(event.folder) as ledger:
         ledger.recover()

@@ -151,7 +151,8 @@ class FindPerson(Panel):
             self.say(f"'{to}' is not an email address: {exc}", "error")
             return None
         new = to if normalize(to) != normalize(rec.email) else None
-        summary = self.attempt(lambda: self.resender(self.session.event, row=rec.row_number, to=new),
+        summary = self.attempt(lambda: self.resender(self.session.event, row=rec.row_number, to=new,
+                                                   source=self.session.source()),
                                "resending")
         if summary is not None:
             outcome = summary.outcomes[-1] if summary.outcomes else None
