@@ -15,8 +15,11 @@ from .after import FindPerson, StatusSummary
 from .event import EventPicker, RosterPicker
 from .mapping import MappingEditor
 from .sending import CheckReport, SendPanel, TestSend
+from .unknown import UnknownRows
+from .verifying import CertificateCheck, VerificationSite
 
 __all__ = [
+    "CertificateCheck",
     "CheckReport",
     "EventPicker",
     "FindPerson",
@@ -29,6 +32,9 @@ __all__ = [
     "Session",
     "StatusSummary",
     "TestSend",
+    "UnknownRows",
+    "VerificationSite",
+    "check_certificate",
     "check_report",
     "event_picker",
     "find_person",
@@ -40,6 +46,8 @@ __all__ = [
     "start",
     "status_summary",
     "test_send",
+    "unknown_rows",
+    "verification_site",
 ]
 
 
@@ -91,3 +99,18 @@ def google_account(session: Session) -> GoogleAccount:
 def mail_account(session: Session) -> MailAccount:
     """Connect the mail account (Gmail app password, or another server)."""
     return MailAccount(session)
+
+
+def unknown_rows(session: Session) -> UnknownRows:
+    """Messages whose delivery is unknown, with a button that looks for them in the Sent folder."""
+    return UnknownRows(session)
+
+
+def verification_site(session: Session) -> VerificationSite:
+    """Make the verification site the QR codes point to, and say where to upload it."""
+    return VerificationSite(session)
+
+
+def check_certificate(session: Session) -> CertificateCheck:
+    """Check a PDF or a certificate ID someone sends you."""
+    return CertificateCheck(session)
