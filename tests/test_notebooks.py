@@ -71,3 +71,6 @@ def test_03_after_the_event_runs_after_a_demo_send(kernel_env):
     text = "\n".join(run_notebook(ROOT / "notebooks" / "03_after_the_event.ipynb", kernel_env))
     assert "Sent: 23" in text
     assert "Find a person" in text
+    assert "No message has an unknown delivery" in text
+    assert "Verification site" in text and "Check a certificate" in text
+    assert not (kernel_env / "event" / "out" / "verify-site").exists()  # made only when clicked

@@ -338,7 +338,8 @@ def all_widgets(widget):
 def test_no_two_widgets_share_a_layout(session):
     panels = [ui.EventPicker(session), ui.RosterPicker(session), ui.MappingEditor(session),
               ui.CheckReport(session), ui.TestSend(session), ui.SendPanel(session),
-              ui.StatusSummary(session), ui.FindPerson(session), ui.GoogleAccount(session),
+              ui.StatusSummary(session), ui.FindPerson(session), ui.UnknownRows(session),
+              ui.VerificationSite(session), ui.CertificateCheck(session), ui.GoogleAccount(session),
               ui.MailAccount(session)]
     layouts = [w.layout.model_id for p in panels for w in all_widgets(p.widget)]
     assert len(layouts) == len(set(layouts))  # hiding one field must not hide others
