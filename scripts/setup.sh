@@ -7,7 +7,7 @@ extras="${1:-all}"
 
 apt_packages=(libreoffice-writer-nogui fonts-liberation fonts-dejavu-core fonts-noto-cjk fontconfig)
 if [ "${CERTKIT_BROWSER:-0}" = "1" ]; then
-  apt_packages+=(chromium)
+  apt_packages+=(chromium libatomic1)  # libatomic1: the node runtime inside the playwright wheel
 fi
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
