@@ -10,6 +10,7 @@ from certkit.config import load_event, save_setting
 from certkit.events import init_event
 from certkit.pdf import LibreOfficeConverter
 
+from .imap_server import ImapServer
 from .smtp_server import Sink, start_server
 
 pytest_plugins = ["tests.conftest_sheets"]  # the Sheets API emulator: sheets_emulator, sheets_client
@@ -43,6 +44,16 @@ def smtp():
         yield sink, controller
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="module")
+def imap():
+    """A real IMAP server (pymap) on 127.0.0.1 for the module: the Gmail-like Sent folder."""
+    server = ImapServer()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def use_smtp(event_dir: Path, port: int, **extra) -> None:

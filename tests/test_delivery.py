@@ -29,14 +29,9 @@ VALID = 23  # the demo roster: 25 rows, one invalid and one empty address
 
 
 @pytest.fixture
-def server():
+def server(smtp):
     """A plain SMTP server on 127.0.0.1 whose faults each test sets on the sink."""
-    sink = Sink()
-    controller = start_server(sink)
-    try:
-        yield sink, controller
-    finally:
-        controller.stop()
+    return smtp
 
 
 def smtp_event(folder: Path, port: int, **transport):

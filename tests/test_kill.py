@@ -25,7 +25,7 @@ from certkit.config import load_event
 from certkit.events import init_event
 from certkit.pipeline import run_event
 
-from .imap_server import PASSWORD, ImapServer
+from .imap_server import PASSWORD
 from .smtp_server import Sink
 from .test_pipeline import sheet_rows
 from .test_reconcile import gmail_like, point_at
@@ -49,16 +49,6 @@ def small_event(tmp_path_factory, converter) -> Path:
     book.save(folder / "roster.xlsx")
     run_event(load_event(folder), send=False, converter=converter)
     return folder
-
-
-@pytest.fixture(scope="module")
-def imap():
-    """One IMAP server for the module (its Sent folder is emptied per test)."""
-    server = ImapServer()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def addresses(folder: Path) -> set[str]:

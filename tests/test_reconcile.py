@@ -19,16 +19,6 @@ from .test_pipeline import sheet_rows
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback
 
 
-@pytest.fixture(scope="module")
-def imap():
-    """One pymap server for the module."""
-    server = ImapServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def gmail_like(imap: ImapServer, **kwargs):
     """An SMTP server with login whose accepted mail lands in the IMAP Sent folder, like Gmail."""
     imap.clear()
