@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,7 @@ from .templating import PreparedTemplate, apply_pictures, picture_sources, templ
 
 QR_NAME = "qr_code"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed by hand
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def new_certificate_id(prefix: str = "CK") -> str:
@@ -93,6 +95,17 @@ def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: 
     return fields
 
 
+def xml_text(value: str) -> str:
+    """A value a .docx can hold: each character XML 1.0 forbids becomes a space.
+
+    docxtpl parses a rendered document in lxml's recover mode, where one such character (a
+    manual line break pasted from Word arrives as \\x0b) silently dropped '&', '<' and '>'
+    elsewhere in the document: in a chunk, from other people's names. \\a and \\f (docxtpl's
+    paragraph and page breaks) are among them, so a cell cannot add pages either.
+    """
+    return NOT_XML.sub(" ", value)
+
+
 def certificate_values(
     tpl: Any, prepared: PreparedTemplate, cert: Certificate, event: Event
 ) -> dict[str, Any]:
@@ -105,7 +118,7 @@ def certificate_values(
     from docxtpl import InlineImage
 
     qr = qr_png(verify_url(event, cert.certificate_id))
-    values: dict[str, Any] = dict(cert.fields)
+    values: dict[str, Any] = {k: xml_text(v) for k, v in cert.fields.items()}
     pictures: dict[str, bytes | Path] = dict(picture_sources(event, cert.row))
     if QR_NAME in prepared.pictures:
         pictures[QR_NAME] = qr

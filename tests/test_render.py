@@ -244,3 +244,17 @@ def test_converter_counts_only_fresh_pdfs_and_skips_a_corrupt_file(event, prepar
     (out / "bad.pdf").write_bytes(b"%PDF-1.4 stale output of an earlier run")
     converted = converter.convert([good, bad], out)
     assert list(converted) == [good] and not (out / "bad.pdf").exists()
+
+
+def test_a_control_character_in_one_name_changes_nobody_elses_certificate(event, prepared, converter,
+                                                                            tmp_path):
+    # A manual line break pasted from Word arrives as \x0b, invalid in XML; docxtpl then parses the
+    # chunk in libxml2's recover mode, which dropped '&', '<' and '>' from the other names.
+    names = ["Ann\x0bLee", "Johnson & Johnson <Training> Team", "Bo\x00b Ray", "Cy ]]> & Dee"]
+    certs = certificates(event, prepared, names)
+    done = run_stage(event, prepared, converter, certs, tmp_path / "pdf", chunk_size=4)
+    printed = {c.certificate_id: squash(pdf_text(done[c.certificate_id].pdf)) for c in certs}
+    assert squash(names[1]) in printed[certs[1].certificate_id]
+    assert squash(names[3]) in printed[certs[3].certificate_id]
+    assert "AnnLee" in printed[certs[0].certificate_id]  # the control characters become spaces
+    assert "BobRay" in printed[certs[2].certificate_id]
