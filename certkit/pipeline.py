@@ -14,6 +14,7 @@ from .docs import Certificate, row_fields, verify_url
 from .eligibility import BLANK_ROW
 from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
+from .matching import match_rows
 from .pdf import PdfConverter, get_converter
 from .preflight import update_mapping
 from .preview import check_pages
@@ -171,14 +172,15 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
     event, ledger = run.event, run.ledger
     id_col = event.status_columns.certificate_id
     blocking = report.blocking_rows()
+    matches = match_rows(roster.rows, ledger, id_col, event.identity_columns)
     jobs = []
-    claimed: dict[str, int] = {}  # certificate ID -> the row that owns it in this roster
     for row in roster.rows:
-        fp = fingerprint(row, event.identity_columns)
-        record = ledger.find(fp, row.get(id_col).strip())
-        if record and claimed.setdefault(record.cert_id, row.number) != row.number:
-            record = None  # a duplicate row: the same person's record belongs to an earlier row
+        match = matches[row.number]
+        record, conflict = match.record, match.conflict
+        if match.duplicate and row.number in blocking:
+            conflict = ""  # the data check already says "Same person as row N"
         name = row.get(event.roster.name_column).strip()
+        fp = fingerprint(row, event.identity_columns)
         if record and record.status in DONE:
             shown = (row.get(id_col).strip(), row.get(event.status_columns.status).strip())
             if record.row_number != row.number or shown != (record.cert_id, record.status):
@@ -192,8 +194,9 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
         if row.number in report.excluded:
             _show_excluded(run, row, report.excluded[row.number])
             continue
-        if row.number in blocking:
-            detail = "; ".join(f.message for f in blocking[row.number])
+        if row.number in blocking or conflict:
+            detail = "; ".join([conflict] * bool(conflict) +
+                               [f.message for f in blocking.get(row.number, [])])
             if record:
                 ledger.update(record.cert_id, status=NOT_SENT, detail=detail)
                 run.show(ledger.get(record.cert_id) or record)
@@ -206,7 +209,6 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
                 fp, row.number, row.get(event.roster.email_column).strip(), name,
                 row.get(id_col).strip(),
             )
-            claimed[record.cert_id] = row.number
         elif (record.row_number, record.name, record.fingerprint) != (row.number, name, fp):
             # moved, or the organizer corrected the name: the ledger (and the verify page) follow
             ledger.update(record.cert_id, row_number=row.number, name=name, fingerprint=fp)
@@ -405,13 +407,14 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     update_mapping(event, prepared, roster.header)
     report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
     blocking = report.blocking_rows()
-    id_col = event.status_columns.certificate_id
     count = 0
     with open_ledger(event.folder) as ledger:
+        matches = match_rows(roster.rows, ledger, event.status_columns.certificate_id,
+                             event.identity_columns)
         for row in roster.rows:
-            record = ledger.find(fingerprint(row, event.identity_columns), row.get(id_col).strip())
-            skip = row.number in blocking or row.number in report.excluded
-            if not skip and not (record and record.status in DONE):
+            match = matches[row.number]
+            skip = row.number in blocking or row.number in report.excluded or match.conflict
+            if not skip and not (match.record and match.record.status in DONE):
                 count += 1
     return count
 

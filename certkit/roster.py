@@ -148,7 +148,8 @@ def locate_rows(
 ) -> dict[int, int]:
     """Map each update (by index) to the row number it belongs to now, or raise RosterChanged.
 
-    A row is found by its certificate ID first, then by its fingerprint; its old position is used
+    A row is found by its certificate ID first (an ID in several rows: the one that has the same
+    fingerprint), then by its fingerprint; its old position is used
     only when the row there still has the same fingerprint. Ambiguity is never guessed at.
     """
     by_id: dict[str, list[int]] = {}
@@ -163,6 +164,8 @@ def locate_rows(
     found: dict[int, int] = {}
     for i, up in enumerate(updates):
         ids = by_id.get(up.certificate_id, []) if up.certificate_id else []
+        if len(ids) > 1:  # an ID pasted into another row: the row that is this person holds it
+            ids = [n for n in ids if fingerprint(at[n], identity) == up.fingerprint] or ids
         if len(ids) == 1:
             found[i] = ids[0]
             continue

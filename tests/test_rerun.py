@@ -1,0 +1,109 @@
+"""Re-runs after the organizer edited the sheet: sorted rows, copied IDs, corrected names and
+addresses, --limit. Real LibreOffice, a real SMTP server on 127.0.0.1, a CSV roster on disk."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from certkit.config import load_event, save_setting
+from certkit.events import init_event
+from certkit.ledger import open_ledger
+from certkit.pipeline import run_event
+
+from .conftest import use_smtp
+
+HEADER = ["Full Name", "Email", "Course", "Completion Date", "Score", "Attended"]
+
+
+def person(name: str, email: str) -> list[str]:
+    """A roster row for `name`."""
+    return [name, email, "Data Analysis", "2026-01-15", "90", "yes"]
+
+
+def read(folder: Path) -> list[dict[str, str]]:
+    """The roster's rows as header -> text."""
+    with open(folder / "roster.csv", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write(folder: Path, rows: list[dict[str, str]]) -> None:
+    """Save the roster as the organizer would after editing it."""
+    with open(folder / "roster.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+
+
+@pytest.fixture
+def small(tmp_path, smtp):
+    """An event with a small CSV roster, mailing through the local SMTP server."""
+    folder = init_event(tmp_path / "event")
+    with open(folder / "roster.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        out.writerows([person("Ann Lee", "ann@example.org"), person("Bob Ray", "bob@example.org"),
+                       person("Cy Dee", "cy@example.org")])
+    save_setting(folder, "roster", {"source": "csv", "path": "roster.csv"})
+    use_smtp(folder, smtp[1].port, retry_wait=0.01)
+    return folder
+
+
+def run(folder: Path, converter, **options):
+    """One run of the event as the CLI does it."""
+    return run_event(load_event(folder), converter=converter, **options)
+
+
+def test_sorting_a_duplicate_above_the_sent_row_keeps_the_truth_on_both_rows(small, smtp, converter):
+    rows = read(small)
+    write(small, [rows[0], rows[0], rows[1], rows[2]])  # Ann typed twice
+    run(small, converter, send=True)
+    assert len(smtp[0].messages) == 3
+    sent = read(small)
+    assert [r["Status"] for r in sent] == ["Sent", "Not sent", "Sent", "Sent"]
+    write(small, [sent[1], sent[0], sent[2], sent[3]])  # sorted: the copy without an ID first
+    summary = run(small, converter, send=True)
+    after = read(small)
+    assert after[1]["Certificate ID"] == sent[0]["Certificate ID"]
+    assert after[1]["Status"] == "Sent"  # the row holding her certificate still says so
+    assert after[0]["Status"] == "Not sent" and "row 3" in after[0]["Detail"]
+    assert len(smtp[0].messages) == 3
+    assert summary.count("Sent") == 3
+    with open_ledger(small) as ledger:
+        assert ledger.get(sent[0]["Certificate ID"]).row_number == 3
+
+
+def test_a_certificate_id_copied_into_another_row_blocks_only_that_row(small, smtp, converter):
+    run(small, converter)  # PDFs and IDs, nothing sent
+    rows = read(small)
+    bob_id = rows[1]["Certificate ID"]
+    rows[1]["Certificate ID"] = rows[0]["Certificate ID"]  # pasted one row too far
+    write(small, rows)
+    summary = run(small, converter, send=True)
+    after = read(small)
+    assert [r["Status"] for r in after] == ["Sent", "Not sent", "Sent"]
+    assert "row 2" in after[1]["Detail"] and rows[0]["Certificate ID"] in after[1]["Detail"]
+    assert sorted(m["To"] for m in smtp[0].messages) == ["Ann Lee <ann@example.org>",
+                                                          "Cy Dee <cy@example.org>"]
+    assert not summary.sheet_errors
+    after[1]["Certificate ID"] = ""  # the organizer clears the copy
+    write(small, after)
+    run(small, converter, send=True)
+    assert read(small)[1]["Certificate ID"] == bob_id and read(small)[1]["Status"] == "Sent"
+    assert len(smtp[0].messages) == 3
+    assert smtp[0].to("bob@example.org")[0]["X-Certkit-Id"] == bob_id
+
+
+def test_a_sent_certificates_id_copied_into_an_unsent_row_does_not_skip_that_person(
+        small, smtp, converter):
+    run(small, converter, send=True, rows=[2])  # only Ann is mailed
+    rows = read(small)
+    rows[2]["Certificate ID"] = rows[0]["Certificate ID"]
+    write(small, rows)
+    run(small, converter, send=True)
+    after = read(small)
+    assert after[2]["Status"] == "Not sent"  # blocked, not shown as Sent: Cy received nothing
+    assert after[0]["Status"] == after[1]["Status"] == "Sent"
+    assert len(smtp[0].to("ann@example.org")) == 1 and smtp[0].to("cy@example.org") == []
