@@ -12,6 +12,7 @@ from certkit.config import load_event, save_setting
 from certkit.events import init_event
 from certkit.ledger import open_ledger
 from certkit.pipeline import run_event
+from certkit.verify import verify
 
 from .conftest import use_smtp
 
@@ -107,3 +108,21 @@ def test_a_sent_certificates_id_copied_into_an_unsent_row_does_not_skip_that_per
     assert after[2]["Status"] == "Not sent"  # blocked, not shown as Sent: Cy received nothing
     assert after[0]["Status"] == after[1]["Status"] == "Sent"
     assert len(smtp[0].to("ann@example.org")) == 1 and smtp[0].to("cy@example.org") == []
+
+
+def test_a_name_corrected_before_sending_is_what_the_pdf_the_ledger_and_verify_say(
+        small, smtp, converter):
+    run(small, converter)  # PDFs made with the misspelt name
+    rows = read(small)
+    bob_id = rows[1]["Certificate ID"]
+    rows[1]["Full Name"] = "Robert Ray"
+    write(small, rows)
+    run(small, converter, send=True)
+    (mail,) = smtp[0].to("bob@example.org")
+    assert mail["X-Certkit-Id"] == bob_id and mail["To"] == "Robert Ray <bob@example.org>"
+    assert "Robert Ray" in verify(load_event(small), bob_id).message
+    rows = read(small)
+    rows[1]["Certificate ID"] = ""  # cleared by hand: the corrected row is still found
+    write(small, rows)
+    run(small, converter, send=True)
+    assert read(small)[1]["Certificate ID"] == bob_id and len(smtp[0].messages) == 3
