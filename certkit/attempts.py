@@ -214,6 +214,15 @@ class AttemptLog:
         ).fetchone()
         return str(r[0]) if r else ""
 
+    def sent_to(self, cert_id: str, to_addr: str) -> bool:
+        """Whether this certificate (not a test copy) was ever accepted for this address."""
+        r = self.db.execute(
+            "SELECT 1 FROM attempts WHERE cert_id = ? AND lower(to_addr) = lower(?) AND "
+            "state = 'sent' AND test = 0 LIMIT 1",
+            (cert_id, to_addr),
+        ).fetchone()
+        return r is not None
+
     def attempts_count(self, cert_id: str) -> int:
         """How many attempts a certificate has had."""
         r = self.db.execute("SELECT COUNT(*) FROM attempts WHERE cert_id = ?", (cert_id,)).fetchone()

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .ledger import Ledger, Record
-from .roster import Row, fingerprint
+from .roster import BOUNCED, SENT, Row, fingerprint
 
-__all__ = ["Match", "match_rows"]
+__all__ = ["CHANGED", "Match", "changed_after_sending", "match_rows"]
+
+CHANGED = "Changed in the sheet after it was sent: "
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,25 @@ def _block_copies(cid: str, holders: list[Row], owner: int | None, found: dict[i
         if row.number != owner:
             found[row.number] = Match(conflict=(
                 f"The certificate ID {cid} is in rows {numbers}; each row needs its own. {fix}"))
+
+
+def changed_after_sending(ledger: Ledger, row: Row, record: Record, name_column: str,
+                          email_column: str, again: str) -> str:
+    """Words for a sent certificate whose name or address the sheet now gives differently, or "".
+
+    Nothing is made or sent again by itself (that would be a second certificate); the organizer
+    sees the difference next to the row, with the command for a new address. `again` is the
+    resend command for this row.
+    """
+    if record.status not in (SENT, BOUNCED):
+        return ""
+    notes = []
+    name = " ".join(row.get(name_column).split())
+    if name and name != " ".join(record.name.split()):
+        notes.append(f"the certificate says '{record.name}', the sheet now says '{name}'; it was "
+                     "not made or sent again (certkit cannot reissue a certificate yet).")
+    email = row.get(email_column).strip()
+    if email and not ledger.sent_to(record.cert_id, email):
+        notes.append(f"it went to {record.email}, nothing went to {email}. To send it there: "
+                     f"{again} --to {email}")
+    return CHANGED + " Also, ".join(notes) if notes else ""

@@ -14,7 +14,7 @@ from .docs import Certificate, row_fields, verify_url
 from .eligibility import BLANK_ROW
 from .errors import CertkitError, ConfigError, RosterError, TemplateError
 from .ledger import Ledger, Record, open_ledger
-from .matching import match_rows
+from .matching import CHANGED, changed_after_sending, match_rows
 from .pdf import PdfConverter, get_converter
 from .preflight import update_mapping
 from .preview import check_pages
@@ -47,6 +47,7 @@ class Outcome:
     status: str
     detail: str = ""
     certificate_id: str = ""
+    attention: bool = False  # listed in the summary whatever the status (e.g. changed after sending)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class RunSummary:
             counts[o.status] = counts.get(o.status, 0) + 1
         lines = [", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "No rows."]
         for o in self.outcomes:
-            if o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail:
+            if (o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail) or o.attention:
                 lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.status}: {o.detail}")
         lines += self.notes
         if self.stopped:
@@ -182,12 +183,7 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
         name = row.get(event.roster.name_column).strip()
         fp = fingerprint(row, event.identity_columns)
         if record and record.status in DONE:
-            shown = (row.get(id_col).strip(), row.get(event.status_columns.status).strip())
-            if record.row_number != row.number or shown != (record.cert_id, record.status):
-                ledger.update(record.cert_id, row_number=row.number)
-                run.show(ledger.get(record.cert_id) or record)
-            done = record.detail if record.status == UNKNOWN else "already done earlier"
-            run.summary.outcomes.append(Outcome(row.number, name, record.status, done, record.cert_id))
+            _show_done(run, row, record)
             continue
         if selected is not None and row.number not in selected:
             continue
@@ -215,6 +211,26 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
             record = ledger.get(record.cert_id) or record
         jobs.append(Job(row, record))
     return jobs
+
+
+def _show_done(run: Run, row: Row, record: Record) -> None:
+    """A row finished earlier: show its status again where the sheet lost or moved it, and say
+    so when its name or address was changed after sending (nothing is sent again by itself)."""
+    event, ledger = run.event, run.ledger
+    cfg = event.roster
+    note = changed_after_sending(ledger, row, record, cfg.name_column, cfg.email_column,
+                                 f"certkit resend {event.folder} --row {row.number}")
+    changes: dict[str, object] = {}
+    if note != record.detail and (note or record.detail.startswith(CHANGED)):
+        changes["detail"] = note
+    shown = (row.get(event.status_columns.certificate_id).strip(),
+             row.get(event.status_columns.status).strip())
+    if changes or record.row_number != row.number or shown != (record.cert_id, record.status):
+        ledger.update(record.cert_id, row_number=row.number, **changes)
+        run.show(ledger.get(record.cert_id) or record)
+    done = record.detail if record.status == UNKNOWN else note or "already done earlier"
+    run.summary.outcomes.append(Outcome(row.number, row.get(cfg.name_column).strip(), record.status,
+                                        done, record.cert_id, attention=bool(note)))
 
 
 def _show_excluded(run: Run, row: Row, reason: str) -> None:

@@ -126,3 +126,26 @@ def test_a_name_corrected_before_sending_is_what_the_pdf_the_ledger_and_verify_s
     write(small, rows)
     run(small, converter, send=True)
     assert read(small)[1]["Certificate ID"] == bob_id and len(smtp[0].messages) == 3
+
+
+def test_a_name_or_address_corrected_after_sending_is_shown_and_nothing_is_sent_again(
+        small, smtp, converter):
+    run(small, converter, send=True)
+    rows = read(small)
+    rows[2]["Full Name"] = "Cyrus Dee"
+    rows[1]["Email"] = "robert@example.org"
+    write(small, rows)
+    summary = run(small, converter, send=True)
+    assert len(smtp[0].messages) == 3  # no silent second copy
+    after = read(small)
+    assert after[2]["Status"] == "Sent" and "Cy Dee" in after[2]["Detail"]
+    assert "Cyrus Dee" in after[2]["Detail"]
+    assert "bob@example.org" in after[1]["Detail"]
+    assert "--row 3 --to robert@example.org" in after[1]["Detail"]
+    text = summary.to_text()
+    assert "row 4 (Cyrus Dee)" in text and "row 3 (Bob Ray)" in text
+    rows = read(small)
+    rows[2]["Full Name"] = "Cy Dee"  # put back: the note goes away
+    write(small, rows)
+    run(small, converter, send=True)
+    assert read(small)[2]["Detail"] == "" and read(small)[2]["Status"] == "Sent"
