@@ -75,7 +75,6 @@ class RunSummary:
         for o in self.outcomes:
             if (o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail) or o.attention:
                 lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.status}: {o.detail}")
-        lines += self.notes
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
         lines.extend(self.notes)
@@ -168,13 +167,18 @@ class Run:
         self.pending_ids = set()
 
 
-def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) -> list[Job]:
-    """Decide per row: already done (show it), blocked (say why), or a job for this run."""
+def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
+         limit: int | None = None) -> list[Job]:
+    """Decide per row: already done (show it), blocked (say why), or a job for this run.
+
+    Past `limit` jobs, rows are left as they are (no certificate ID yet) for a later run.
+    """
     event, ledger = run.event, run.ledger
     id_col = event.status_columns.certificate_id
     blocking = report.blocking_rows()
     matches = match_rows(roster.rows, ledger, id_col, event.identity_columns)
-    jobs = []
+    jobs: list[Job] = []
+    later = 0
     for row in roster.rows:
         match = matches[row.number]
         record, conflict = match.record, match.conflict
@@ -200,6 +204,9 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
                 run.show_row(row, NOT_SENT, detail)
             run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, detail))
             continue
+        if limit is not None and len(jobs) >= max(limit, 0):
+            later += 1
+            continue
         if record is None:
             record = ledger.assign(
                 fp, row.number, row.get(event.roster.email_column).strip(), name,
@@ -210,6 +217,9 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None) ->
             ledger.update(record.cert_id, row_number=row.number, name=name, fingerprint=fp)
             record = ledger.get(record.cert_id) or record
         jobs.append(Job(row, record))
+    if later:
+        run.summary.notes.append(f"{later} more rows to do were left for a later run (--limit "
+                                 f"{limit}): run the same command again to continue.")
     return jobs
 
 
@@ -391,9 +401,7 @@ def run_event(
         if sample:
             rows = [r.number for r in representative_sample(roster, event, sample, report=report)]
         selected = set(check_selection(roster, rows)) if rows is not None else None
-        jobs = plan(run, roster, report, selected)
-        if limit is not None:
-            jobs = jobs[: max(limit, 0)]
+        jobs = plan(run, roster, report, selected, limit)
         own = converter is None
         converter = converter or get_converter("auto")
         try:

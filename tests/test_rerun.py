@@ -149,3 +149,17 @@ def test_a_name_or_address_corrected_after_sending_is_shown_and_nothing_is_sent_
     write(small, rows)
     run(small, converter, send=True)
     assert read(small)[2]["Detail"] == "" and read(small)[2]["Status"] == "Sent"
+
+
+def test_limit_leaves_the_other_rows_untouched_and_says_how_many_are_left(small, smtp, converter):
+    summary = run(small, converter, send=True, limit=1)
+    assert [r["Status"] or "" for r in read(small)] == ["Sent", "", ""]
+    assert [r["Certificate ID"] or "" for r in read(small)][1:] == ["", ""]
+    text = summary.to_text()
+    assert text.count("2 more rows") == 1 and "--limit" in text
+    with open_ledger(small) as ledger:
+        assert len(ledger.all()) == 1  # nothing made or numbered for rows left for later
+    run(small, converter, send=True, limit=1)
+    run(small, converter, send=True)
+    assert [r["Status"] for r in read(small)] == ["Sent", "Sent", "Sent"]
+    assert sorted(smtp[0].per_recipient().values()) == [1, 1, 1]
