@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .docs import SAFE_ID
 from .ledger import Ledger, Record
 from .roster import BOUNCED, SENT, Row, fingerprint
 
@@ -60,7 +61,13 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
             continue
         record = ledger.find(prints[row.number])
         holder = owner.get(record.cert_id) if record else None
-        if record is None:
+        cid = row.get(id_column).strip()
+        if record is None and cid and not SAFE_ID.fullmatch(cid):  # never let it into the ledger
+            found[row.number] = Match(conflict=(
+                f"The certificate ID '{cid}' typed in this row can only use letters, digits, "
+                "'-' and '_'. Clear it (certkit then gives the row an ID) or fix it, then run "
+                "again."))
+        elif record is None:
             found[row.number] = Match()
         elif holder is None:
             owner[record.cert_id] = row.number

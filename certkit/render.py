@@ -18,7 +18,6 @@ import logging
 import math
 import os
 import queue
-import re
 import shutil
 import threading
 import uuid
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from .chunks import MARK, ChunkLayout, inspect_template, render_chunk, same_chunk_key
 from .config import Event
-from .docs import Certificate, render_docx
+from .docs import SAFE_ID, Certificate, render_docx
 from .errors import CertkitError
 from .pdf import BATCH, PdfConverter
 from .pdfsplit import certificate_pages, open_pdf, prune_resources, write_pages
@@ -40,7 +39,6 @@ __all__ = ["CHUNK", "CertificatePdf", "render_certificates"]
 
 log = logging.getLogger(__name__)
 CHUNK = 100  # certificates per document: 100 measured fastest (50: about 35% slower, 200: slower)
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NOT_CONVERTED = (
     "LibreOffice could not turn this row's certificate into a PDF. Check the row's values "
     "(very long text, unusual characters), then run again; other rows are not affected."

@@ -163,3 +163,19 @@ def test_limit_leaves_the_other_rows_untouched_and_says_how_many_are_left(small,
     run(small, converter, send=True)
     assert [r["Status"] for r in read(small)] == ["Sent", "Sent", "Sent"]
     assert sorted(smtp[0].per_recipient().values()) == [1, 1, 1]
+
+
+def test_an_unusable_id_typed_in_the_sheet_blocks_the_row_until_it_is_cleared(small, smtp,
+                                                                              converter):
+    rows = read(small)
+    rows[0].update({"Certificate ID": "../ann's id"})
+    write(small, rows)
+    run(small, converter, send=True)
+    ann = read(small)[0]
+    assert ann["Status"] == "Not sent" and "letters, digits" in ann["Detail"]
+    assert ann["Certificate ID"] == "../ann's id" and not list(small.parent.glob("ann*"))
+    ann_rows = read(small)
+    ann_rows[0]["Certificate ID"] = ""  # what the Detail says to do
+    write(small, ann_rows)
+    run(small, converter, send=True)
+    assert read(small)[0]["Status"] == "Sent" and len(smtp[0].to("ann@example.org")) == 1
