@@ -245,11 +245,9 @@ def produce(
             if done.pdf is None:
                 _fail(run, job, done.error)
                 continue
-            ledger.update(  # the name and fingerprint follow what the PDF now says
+            ledger.update(
                 job.record.cert_id, pdf=str(done.pdf.relative_to(event.folder)), pages=done.pages,
                 fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
-                name=job.row.get(event.roster.name_column).strip(),
-                fingerprint=fingerprint(job.row, event.identity_columns),
             )
             job.record = ledger.get(job.record.cert_id) or job.record
             ready.append(job)
