@@ -311,14 +311,29 @@ def _plan(certs: list[Certificate], size: int, layout: ChunkLayout,
           prepared: PreparedTemplate) -> list[_Job]:
     """Jobs of chunks: certificates whose headers read the same share a chunk; lone ones go single."""
     groups: dict[tuple, list[Certificate]] = {}
-    for cert in certs:
-        groups.setdefault(same_chunk_key(layout, prepared, cert), []).append(cert)
     units = []
+    for cert in certs:
+        if _beyond_latin(cert):
+            units.append(_Unit([cert], False))  # see _beyond_latin: its own document
+        else:
+            groups.setdefault(same_chunk_key(layout, prepared, cert), []).append(cert)
     for group in groups.values():
         for i in range(0, len(group), size):
             part = group[i : i + size]
             units.append(_Unit(part, chunk=len(part) > 1))
     return _pack(units, size)
+
+
+def _beyond_latin(cert: Certificate) -> bool:
+    """Whether a certificate's text has characters beyond the Latin scripts (CJK, Arabic, ...).
+
+    A chunk's PDF embeds one font subset for all its certificates, and the split files keep it:
+    every file would carry the glyphs of the chunk's other names. For Latin letters that says
+    nothing about anyone; for a Chinese or Arabic name it would, so such a certificate gets a
+    document of its own and its characters appear in its own PDF only.
+    """
+    return any(ord(ch) > 0x24F and not 0x2000 <= ord(ch) <= 0x206F
+               for value in cert.fields.values() for ch in value)
 
 
 def _singles(certs: list[Certificate], size: int) -> list[_Job]:

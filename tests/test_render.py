@@ -258,3 +258,34 @@ def test_a_control_character_in_one_name_changes_nobody_elses_certificate(event,
     assert squash(names[3]) in printed[certs[3].certificate_id]
     assert "AnnLee" in printed[certs[0].certificate_id]  # the control characters become spaces
     assert "BobRay" in printed[certs[2].certificate_id]
+
+
+def font_maps(pdf: Path) -> bytes:
+    """Every ToUnicode map of every font in a PDF: which characters its embedded fonts can show."""
+    reader = PdfReader(str(pdf))
+    found = b""
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            if "/ToUnicode" in font:
+                found += font["/ToUnicode"].get_object().get_data()
+            for desc in font.get("/DescendantFonts", []):
+                if "/ToUnicode" in desc.get_object():
+                    found += desc.get_object()["/ToUnicode"].get_object().get_data()
+    return found.upper()
+
+
+def test_no_pdf_carries_the_characters_of_another_persons_non_latin_name(event, prepared,
+                                                                         converter, tmp_path):
+    names = ["王小明", "李华", "Ada Lovelace", "Grace Hopper", "فاطمة الزهراء"]
+    certs = certificates(event, prepared, names)
+    done = run_stage(event, prepared, converter, certs, tmp_path / "pdf")
+    maps = {c.row.get(event.roster.name_column): font_maps(done[c.certificate_id].pdf) for c in certs}
+    assert b"738B" in maps["王小明"]  # 王 is in its own PDF's fonts (the check can see it)
+    for owner, cmap in maps.items():
+        for other in names:
+            if other == owner or other.isascii() or other.replace(" ", "").isascii():
+                continue
+            for ch in set(other) - set(owner) - {" "}:
+                assert f"{ord(ch):04X}".encode() not in cmap, (owner, other, ch)
