@@ -103,3 +103,13 @@ def test_a_picture_the_template_lacks_blocks_the_check(event_dir, capsys):
     assert main(["check", str(event_dir)]) == 1
     out = capsys.readouterr().out
     assert "'stamp'" in out and "Edit Alt Text" in out
+
+
+def test_every_command_is_in_the_readme():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    build_parser()
+    missing = [n for n in COMMANDS if not re.search(rf"certkit {re.escape(n)}\b", readme)]
+    assert missing == [], f"commands the README never shows: {missing}"
