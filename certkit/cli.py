@@ -102,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
              certkit run my-event --send --rows 3,7-9
     """
     from .pipeline import run_event
+    from .progress import ProgressBars
     from .sample import parse_rows
 
     event = _load(args)
@@ -113,8 +114,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.send and not args.yes and not _confirm_send(event, args.limit):
         print("Nothing was sent.")
         return 1
-    summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
-                        test_to=args.test_to)
+    bars = ProgressBars()
+    try:
+        summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
+                            test_to=args.test_to, progress=bars)
+    finally:
+        bars.close()
     print(summary.to_text())
     if args.test_to:
         print(f"Test sent to {args.test_to} (subject starts with TEST); nothing was marked in "

@@ -113,3 +113,24 @@ def test_every_command_is_in_the_readme():
     build_parser()
     missing = [n for n in COMMANDS if not re.search(rf"certkit {re.escape(n)}\b", readme)]
     assert missing == [], f"commands the README never shows: {missing}"
+
+
+def test_progress_bars_draw_on_a_terminal_and_stay_silent_otherwise():
+    import io
+
+    from certkit.progress import ProgressBars
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term, pipe = Terminal(), io.StringIO()
+    for stream in (term, pipe):
+        bars = ProgressBars(stream)
+        for done in range(4):
+            bars("render", done, 3)
+        bars("send", 3, 3)
+        bars.close()
+    assert "Making PDFs" in term.getvalue() and "3/3" in term.getvalue()
+    assert "Sending" in term.getvalue()
+    assert pipe.getvalue() == ""
