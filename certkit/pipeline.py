@@ -394,9 +394,4 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     return count
 
 
-def clean_work_dir(event: Event) -> None:
-    """Remove intermediate files (rendered .docx) of earlier runs."""
-    shutil.rmtree(event.folder / WORK_DIR / "docx", ignore_errors=True)
-
-
-__all__ = ["Outcome", "RosterError", "RunSummary", "clean_work_dir", "run_event"]
+__all__ = ["Outcome", "RosterError", "RunSummary", "run_event"]

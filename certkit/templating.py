@@ -14,7 +14,6 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from ._placeholders import (
     translate_part,
 )
 from .errors import TemplateError
-from .roster import normalize, suggest
+from .roster import normalize
 
 if TYPE_CHECKING:
     from docxtpl import DocxTemplate
@@ -47,7 +46,6 @@ __all__ = [
     "bundled_templates",
     "check_template",
     "install_template",
-    "match_columns",
     "picture_problems",
     "picture_sources",
     "prepare_template",
@@ -290,44 +288,6 @@ def check_template(path: Path, repaired_copy: Path | None = None) -> TemplateChe
         repaired=[str(f) for f in result.scan.repaired],
         problems=[str(f) for f in result.scan.problems],
     )
-
-
-def match_columns(placeholders: Sequence[str], header: Sequence[str],
-                  known: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
-    """Map placeholders to roster columns by name (case, spacing, accents and punctuation aside).
-
-    Returns (placeholder -> column, messages for placeholders that match no column, each with
-    the closest header). Names in `known` (certkit's own, constants) need no column.
-    """
-    known_keys = {normalize(k) for k in known}
-    exact = {normalize(h): h for h in header}
-    loose: dict[str, list[str]] = {}
-    for h in header:
-        loose.setdefault(_loose(h), []).append(h)
-    mapping: dict[str, str] = {}
-    unmatched: list[str] = []
-    for name in placeholders:
-        if name in header:
-            mapping[name] = name
-        elif normalize(name) in exact:
-            mapping[name] = exact[normalize(name)]
-        elif len(loose.get(_loose(name), [])) == 1:
-            mapping[name] = loose[_loose(name)][0]
-        elif normalize(name) not in known_keys:
-            unmatched.append(
-                f"The template's placeholder '{name}' matches no column of the roster."
-                f"{suggest(name, header)} Rename the column or the placeholder, or map it "
-                "in event.toml [mapping]."
-            )
-    return mapping, unmatched
-
-
-def _loose(text: str) -> str:
-    """Text with accents, punctuation and spaces dropped, for a forgiving second match."""
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", normalize(text))
-    return "".join(ch for ch in text if ch.isalnum())
 
 
 GOOGLE_DOC_PREFIXES = ("https://docs.google.com/", "https://drive.google.com/")

@@ -19,11 +19,11 @@ from pypdf import PdfReader
 from certkit.config import Event, TemplateConfig
 from certkit.docs import qr_png
 from certkit.errors import TemplateError
+from certkit.mapping import auto_map
 from certkit.roster import Row
 from certkit.templating import (
     apply_pictures,
     check_template,
-    match_columns,
     picture_problems,
     picture_sources,
     prepare_template,
@@ -279,14 +279,12 @@ def test_not_a_docx_says_how_to_get_one(tmp_path):
         prepare_template(tmp_path / "t.docx", tmp_path)
 
 
-def test_match_columns_is_forgiving_and_suggests():
+def test_organizer_spellings_match_columns_forgivingly_and_a_near_miss_is_only_a_guess():
     header = ["Full Name", "Email", "Course", "Completion Date", "Organisation"]
-    mapping, unmatched = match_columns(
-        ["full  name", "COURSE", "e-mail", "Organization", "Certificate ID"], header,
-        known=["Certificate ID"])
-    assert mapping == {"full  name": "Full Name", "COURSE": "Course", "e-mail": "Email"}
-    assert len(unmatched) == 1 and "'Organization'" in unmatched[0]
-    assert "Did you mean 'Organisation'?" in unmatched[0]
+    result = auto_map(["full  name", "COURSE", "e-mail", "Organization", "Certificate ID"], header)
+    assert result.confident == {"full  name": "Full Name", "COURSE": "Course", "e-mail": "Email"}
+    assert result.guessed == {"Organization": "Organisation"}
+    assert any("'Organization'" in n and "guess" in n for n in result.notes)
 
 
 def test_unknown_picture_name_lists_the_pictures(saved_by_libreoffice, tmp_path):
