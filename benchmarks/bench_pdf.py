@@ -24,13 +24,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from certkit.config import load_event
-from certkit.docs import Certificate, new_certificate_id, render_docx, row_fields
-from certkit.events import init_event
-from certkit.pdf import LibreOfficeConverter
-from certkit.render import CHUNK, render_certificates
-from certkit.roster import Row
-from certkit.sheets import open_roster
-from certkit.templating import prepare_template
+from certkit.docs import (
+    CHUNK,
+    Certificate,
+    LibreOfficeConverter,
+    prepare_template,
+    render_certificates,
+    render_docx,
+    row_fields,
+)
+from certkit.ids import new_certificate_id
+from certkit.run import init_event
+from certkit.sheets import Row, open_roster
 
 
 def make_certificates(event, prepared, n: int) -> list[Certificate]:

@@ -24,8 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from certkit.config import Event  # noqa: E402
 from certkit.ledger import Ledger  # noqa: E402
-from certkit.message import build_message  # noqa: E402
-from certkit.send import SmtpTransport  # noqa: E402
+from certkit.send import SmtpTransport, build_message  # noqa: E402
 from tests.smtp_server import Sink, make_ca, start_server  # noqa: E402
 
 

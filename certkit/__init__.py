@@ -1,12 +1,11 @@
 """certkit: issue certificates from a roster sheet: Word template, PDF with QR code, mail, status."""
 
+from .checks import check_event
 from .config import Event, load_event
 from .errors import CertkitError
-from .events import init_event, run_demo
-from .pipeline import RunSummary, run_event
-from .preflight import check_event
-from .resend import resend
-from .verify import publish_site, verify
+from .run import init_event, resend, run_demo, run_event
+from .site import publish_site, verify
+from .summary import RunSummary
 
 __version__ = "0.1.0"
 __all__ = [

@@ -25,7 +25,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     Example: certkit init my-event
     """
-    from .events import init_event
+    from .run import init_event
 
     folder = init_event(args.folder, template=args.template)
     print(f"Created {folder}. Next: open {folder / 'event.toml'}, then run: certkit check {folder}")
@@ -38,7 +38,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     Example: certkit templates
              certkit init my-event --template modern
     """
-    from .templating import bundled_templates
+    from .docs import bundled_templates
 
     for template in bundled_templates():
         print(f"{template.name:<12} {template.description}")
@@ -54,7 +54,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     Example: certkit template check my-event/template.docx
              certkit template check my-event/template.docx --fix   (writes template-fixed.docx)
     """
-    from .templating import check_template
+    from .docs import check_template
 
     fixed = args.file.with_name(f"{args.file.stem}-fixed.docx") if args.fix else None
     check = check_template(args.file, repaired_copy=fixed)
@@ -69,7 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     Example: certkit demo
     """
-    from .events import run_demo
+    from .run import run_demo
 
     summary = run_demo(args.folder)
     print(summary.to_text())
@@ -84,7 +84,7 @@ def cmd_check(args: argparse.Namespace) -> int:
              certkit check my-event --accept-mapping   (also save guessed matches)
              certkit check my-event --preview 0        (no sample renders)
     """
-    from .preflight import check_event
+    from .checks import check_event
 
     event = _load(args)
     result = check_event(event, accept_guesses=args.accept_mapping, render=args.preview)
@@ -101,9 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
              certkit run my-event --send     (asks before sending)
              certkit run my-event --send --rows 3,7-9
     """
-    from .pipeline import run_event
-    from .progress import ProgressBars
-    from .sample import parse_rows
+    from ._progress import ProgressBars
+    from .checks import parse_rows
+    from .run import run_event
 
     event = _load(args)
     rows = parse_rows(args.rows) if args.rows else None
@@ -143,7 +143,7 @@ def _check_address(address: str) -> None:
 
 def _confirm_send(event, limit: int | None) -> bool:
     """Ask before sending, naming the count, what the daily quota allows, and the sender."""
-    from .quota import send_plan
+    from .run import send_plan
 
     plan = send_plan(event, limit=limit)
     print(plan.to_text())
@@ -185,7 +185,7 @@ def cmd_resend(args: argparse.Namespace) -> int:
     Example: certkit resend my-event --email old@example.org --to new@example.org
              certkit resend my-event --row 12
     """
-    from .resend import resend, resend_target
+    from .run import resend, resend_target
 
     event = _load(args)
     if not args.yes:
@@ -206,7 +206,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     Example: certkit publish my-event      (then upload my-event/out/verify-site to verify_base_url)
     """
-    from .verify import publish_site
+    from .site import publish_site
 
     event = _load(args)
     site, count = publish_site(event, args.out)
@@ -221,7 +221,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     Example: certkit verify my-event received.pdf
              certkit verify my-event CK-7F3K-9QX2
     """
-    from .verify import verify
+    from .site import verify
 
     verdict = verify(_load(args), args.what)
     print(verdict.message)
@@ -233,7 +233,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
     Example: certkit reconcile my-event
     """
-    from .reconcile import reconcile
+    from .send import reconcile
 
     event = _load(args)
     print(reconcile(event).to_text(event.folder))
@@ -246,7 +246,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     Example: certkit login gmail
              certkit login smtp --host smtp.example.org --username me@example.org
     """
-    from .credentials import ENV_DEFAULTS, keyring_service, store_password
+    from .send import ENV_DEFAULTS, keyring_service, store_password
 
     username, host = args.username, args.host
     if args.folder:

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .roster import FAILED, NOT_SENT, UNKNOWN
+from .status import FAILED, NOT_SENT, UNKNOWN
 
 if TYPE_CHECKING:
-    from .checks import Report
+    from .findings import Report
 
 __all__ = ["Outcome", "RunSummary"]
 

@@ -234,7 +234,7 @@ def render_previews(names: list[str], values: dict[str, str], out_dir: Path) -> 
     sys.path.insert(0, str(ROOT))
     from docxtpl import DocxTemplate
 
-    from certkit.templating import apply_pictures, prepare_template, template_context
+    from certkit.docs import apply_pictures, prepare_template, template_context
 
     docs = []
     for name in names:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from certkit.config import load_event, save_setting
-from certkit.events import init_event
-from certkit.pdf import LibreOfficeConverter
+from certkit.docs import LibreOfficeConverter
+from certkit.run import init_event
 
 from .imap_server import ImapServer
 from .smtp_server import Sink, start_server
@@ -65,7 +65,7 @@ def use_smtp(event_dir: Path, port: int, **extra) -> None:
 @pytest.fixture(scope="session")
 def ready_template(tmp_path_factory, converter) -> Path:
     """A demo event whose PDFs are made once per session (nothing sent): copied by `ready_event`."""
-    from certkit.pipeline import run_event
+    from certkit.run import run_event
 
     folder = init_event(tmp_path_factory.mktemp("ready") / "event")
     run_event(load_event(folder), send=False, converter=converter)

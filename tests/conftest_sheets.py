@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from certkit._google_http import RetryPolicy
-from certkit.google_auth import GoogleOptions, make_client
+from certkit.sheets import GoogleOptions, RetryPolicy, make_client
 
 from .sheets_emulator import SheetsEmulator
 

@@ -10,16 +10,18 @@ from PIL import Image
 from pypdf import PdfReader
 
 from certkit.config import Event, TemplateConfig
-from certkit.docs import Certificate, render_docx, row_fields
-from certkit.errors import ConfigError
-from certkit.roster import Row
-from certkit.templating import (
+from certkit.docs import (
+    Certificate,
     bundled_template,
     bundled_templates,
     check_template,
     install_template,
     prepare_template,
+    render_docx,
+    row_fields,
 )
+from certkit.errors import ConfigError
+from certkit.sheets import Row
 
 PAGES = {"classic": 1, "modern": 1, "transcript": 2}
 NAMES = [

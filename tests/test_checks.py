@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from certkit.checks import Finding, Report, check_roster, eligible_rows
+from certkit.checks import check_roster, eligible_rows
 from certkit.config import DateField, Event, load_event, save_setting
+from certkit.docs import prepare_template
+from certkit.findings import Finding, Report
 from certkit.sheets import CsvRosterSource
-from certkit.templating import prepare_template
 
 from .docx_factory import make_template
 

@@ -118,7 +118,7 @@ def test_every_command_is_in_the_readme():
 def test_progress_bars_draw_on_a_terminal_and_stay_silent_otherwise():
     import io
 
-    from certkit.progress import ProgressBars
+    from certkit._progress import ProgressBars
 
     class Terminal(io.StringIO):
         def isatty(self):

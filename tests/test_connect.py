@@ -12,11 +12,23 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as NoKeyring
 
-from certkit import connect
 from certkit.config import load_event, update_setting
 from certkit.errors import AuthError, ConfigError, RosterError
-from certkit.events import find_events, init_event, open_event, run_demo
 from certkit.ledger import open_ledger
+from certkit.run import (
+    check_mail,
+    check_roster,
+    colab_sign_in,
+    find_events,
+    in_colab,
+    init_event,
+    key_file,
+    load_colab_secret,
+    open_event,
+    run_demo,
+    service_account_email,
+    store_mail_password,
+)
 from certkit.sheets import roster_location, worksheet_names
 
 from .smtp_server import Sink, start_server
@@ -106,10 +118,10 @@ def test_ledger_search_ignores_case_and_spacing(tmp_path, converter):
 
 
 def test_check_roster_in_words(event):
-    assert connect.check_roster(event).startswith("Connected: 25 row(s) in roster.xlsx")
+    assert check_roster(event).startswith("Connected: 25 row(s) in roster.xlsx")
     event.roster.path = "gone.xlsx"
     with pytest.raises(RosterError, match="does not exist"):
-        connect.check_roster(event)
+        check_roster(event)
 
 
 def test_check_mail_logs_in_against_a_real_server(event_dir, monkeypatch):
@@ -120,22 +132,22 @@ def test_check_mail_logs_in_against_a_real_server(event_dir, monkeypatch):
                                                 "username": "org@example.org"})
         monkeypatch.setenv("CERTKIT_SMTP_PASSWORD", "wrong")
         with pytest.raises(AuthError, match="refused the login"):
-            connect.check_mail(load_event(event_dir))
+            check_mail(load_event(event_dir))
         monkeypatch.setenv("CERTKIT_SMTP_PASSWORD", "right-password")
-        assert "the login works" in connect.check_mail(load_event(event_dir))
+        assert "the login works" in check_mail(load_event(event_dir))
     finally:
         controller.stop()
 
 
 def test_check_mail_outbox_says_nothing_is_mailed(event):
-    assert "nothing is mailed" in connect.check_mail(event)
+    assert "nothing is mailed" in check_mail(event)
 
 
 def test_store_mail_password_uses_the_keyring(event_dir, use_keyring, monkeypatch):
     monkeypatch.delenv("CERTKIT_GMAIL_PASSWORD", raising=False)
     store = use_keyring(MemoryKeyring())
     update_setting(event_dir, "transport", {"backend": "gmail", "username": "me@gmail.com"})
-    said = connect.store_mail_password(load_event(event_dir), " abcd efgh ijkl mnop ")
+    said = store_mail_password(load_event(event_dir), " abcd efgh ijkl mnop ")
     assert "password store" in said
     assert store.secrets == {("certkit-gmail", "me@gmail.com"): "abcdefghijklmnop"}
     assert "CERTKIT_GMAIL_PASSWORD" not in os.environ
@@ -146,44 +158,44 @@ def test_store_mail_password_without_keyring_keeps_it_for_the_session(event_dir,
     monkeypatch.setenv("CERTKIT_GMAIL_PASSWORD", "")  # restored after the test
     use_keyring(NoKeyring())
     update_setting(event_dir, "transport", {"backend": "gmail", "username": "me@gmail.com"})
-    said = connect.store_mail_password(load_event(event_dir), "secret")
+    said = store_mail_password(load_event(event_dir), "secret")
     assert "session only" in said and "CERTKIT_GMAIL_PASSWORD" in said
     assert os.environ["CERTKIT_GMAIL_PASSWORD"] == "secret"
     with pytest.raises(ConfigError, match="empty"):
-        connect.store_mail_password(load_event(event_dir), "  ")
+        store_mail_password(load_event(event_dir), "  ")
     update_setting(event_dir, "transport", {"username": ""})
     with pytest.raises(ConfigError, match="Gmail address"):
-        connect.store_mail_password(load_event(event_dir), "secret")
+        store_mail_password(load_event(event_dir), "secret")
 
 
 def test_service_account_email_explains_bad_files(tmp_path):
     with pytest.raises(ConfigError, match="There is no file"):
-        connect.service_account_email(tmp_path / "key.json")
+        service_account_email(tmp_path / "key.json")
     (tmp_path / "key.json").write_text("not json")
     with pytest.raises(ConfigError, match="not a JSON key file"):
-        connect.service_account_email(tmp_path / "key.json")
+        service_account_email(tmp_path / "key.json")
     (tmp_path / "key.json").write_text(json.dumps({"installed": {"client_id": "x"}}))
     with pytest.raises(ConfigError, match="choose OAuth"):
-        connect.service_account_email(tmp_path / "key.json")
+        service_account_email(tmp_path / "key.json")
     (tmp_path / "key.json").write_text(json.dumps(
         {"type": "service_account", "client_email": "certkit@proj.iam.gserviceaccount.com"}))
-    assert connect.service_account_email(tmp_path / "key.json") == (
+    assert service_account_email(tmp_path / "key.json") == (
         "certkit@proj.iam.gserviceaccount.com")
 
 
 def test_colab_helpers_say_they_need_colab(event):
-    assert not connect.in_colab()
+    assert not in_colab()
     with pytest.raises(AuthError, match="only inside Google Colab"):
-        connect.colab_sign_in()
+        colab_sign_in()
     with pytest.raises(AuthError, match="only available inside Google Colab"):
-        connect.load_colab_secret(event)
+        load_colab_secret(event)
 
 
 def test_key_file_is_found_as_typed_or_in_the_event_folder(event, tmp_path, monkeypatch):
     (event.folder / "key.json").write_text("{}")
     monkeypatch.chdir(tmp_path)
-    assert connect.key_file(event, " key.json ") == (event.folder / "key.json").resolve()
+    assert key_file(event, " key.json ") == (event.folder / "key.json").resolve()
     (tmp_path / "mine.json").write_text("{}")
-    assert connect.key_file(event, "mine.json") == (tmp_path / "mine.json").resolve()
+    assert key_file(event, "mine.json") == (tmp_path / "mine.json").resolve()
     with pytest.raises(ConfigError, match=r"There is no file nowhere\.json"):
-        connect.key_file(event, "nowhere.json")
+        key_file(event, "nowhere.json")

@@ -15,9 +15,8 @@ from certkit import cli
 from certkit.config import load_event
 from certkit.errors import AuthError, LedgerError
 from certkit.ledger import open_ledger
-from certkit.pipeline import run_event
-from certkit.quota import Throttle, send_plan
-from certkit.resend import resend
+from certkit.run import resend, run_event, send_plan
+from certkit.send import Throttle
 
 from .conftest import use_smtp
 from .smtp_server import DROP, KEEP_AND_DROP, Sink, start_server

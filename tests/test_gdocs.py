@@ -7,8 +7,8 @@ import io
 import docx
 import pytest
 
+from certkit.docs import DOCX_MIME, document_id, export_google_doc
 from certkit.errors import TemplateError
-from certkit.gdocs import DOCX_MIME, document_id, export_google_doc
 
 
 def word_file(text: str) -> bytes:

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from certkit._google_http import RetryPolicy
 from certkit.config import Event, RosterConfig
 from certkit.errors import AuthError, ConfigError, RosterError
-from certkit.google_auth import GoogleOptions, authorize, token_path
-from certkit.gsheets import GoogleSheetSource
+from certkit.sheets import GoogleOptions, GoogleSheetSource, RetryPolicy, authorize, token_path
 
 HEADER = [["Full Name", "Email"], ["Ann Lee", "ann@example.org"]]
 FAST = RetryPolicy(first_wait=0.05, max_wait=0.5, total_wait=5.0, timeout=(2.0, 5.0))
@@ -190,7 +188,7 @@ def test_default_sign_in_uses_application_default_credentials(sheets_emulator, t
 def test_default_sign_in_missing_is_explained(tmp_path):
     code = (
         "from certkit.config import RosterConfig\n"
-        "from certkit.google_auth import authorize\n"
+        "from certkit.sheets import authorize\n"
         "from certkit.errors import AuthError\n"
         "try:\n"
         "    authorize(RosterConfig(source='sheets', url='x', auth='default'))\n"

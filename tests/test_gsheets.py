@@ -6,10 +6,8 @@ import time
 
 import pytest
 
-from certkit._google_http import RetryPolicy
 from certkit.errors import RosterChanged, RosterError
-from certkit.gsheets import GoogleSheetSource
-from certkit.roster import RosterSource, StatusUpdate, fingerprint
+from certkit.sheets import GoogleSheetSource, RetryPolicy, RosterSource, StatusUpdate, fingerprint
 
 STATUS = {"certificate_id": "Certificate ID", "status": "Status", "sent_at": "Sent at", "detail": "Detail"}
 IDENTITY = ["Email", "Full Name"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import docx
 
 import certkit
-from certkit.gsheets import GoogleSheetSource
-from certkit.pipeline import run_event
+from certkit.run import run_event
+from certkit.sheets import GoogleSheetSource
 
 
 def demo_rows() -> list[list[str]]:
@@ -109,8 +109,8 @@ def test_a_google_doc_template_is_exported_cached_and_its_changes_announced(
 def test_statuses_an_unreachable_sheet_missed_are_written_on_the_next_run(
     event, sheets_emulator, new_sheets_client, converter
 ):
-    from certkit._google_http import RetryPolicy
     from certkit.ledger import open_ledger
+    from certkit.sheets import RetryPolicy
 
     rows = demo_rows()
     key = sheets_emulator.add_spreadsheet("Bootcamp", rows, col_count=len(rows[0]) + 4)

@@ -22,8 +22,7 @@ import openpyxl
 import pytest
 
 from certkit.config import load_event
-from certkit.events import init_event
-from certkit.pipeline import run_event
+from certkit.run import init_event, run_event
 
 from .imap_server import PASSWORD
 from .smtp_server import Sink

@@ -10,8 +10,7 @@ import pytest
 from openpyxl.styles import Font
 
 from certkit.errors import RosterChanged, RosterError
-from certkit.roster import Row, StatusUpdate, fingerprint
-from certkit.sheets import CsvRosterSource, StatusBoard, XlsxRosterSource
+from certkit.sheets import CsvRosterSource, Row, StatusBoard, StatusUpdate, XlsxRosterSource, fingerprint
 
 COLUMNS = {"certificate_id": "Certificate ID", "status": "Status", "sent_at": "Sent at",
            "detail": "Detail"}

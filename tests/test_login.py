@@ -12,7 +12,7 @@ from keyring.backends import fail
 from certkit import cli
 from certkit.config import load_event, save_setting
 from certkit.errors import AuthError
-from certkit.quota import send_plan
+from certkit.run import send_plan
 from certkit.send import GmailTransport, open_transport
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from certkit.checks import check_event, update_mapping
 from certkit.config import load_event
-from certkit.mapping import auto_map, key, save_mapping
-from certkit.preflight import check_event, update_mapping
-from certkit.templating import prepare_template
+from certkit.docs import auto_map, key, prepare_template, save_mapping
 
 from .docx_factory import make_template
 from .test_checks import nasty_event

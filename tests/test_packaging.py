@@ -16,7 +16,7 @@ def test_import_and_help_without_extras():
     code = (
         "import sys\n"
         f"for name in {EXTRAS!r}: sys.modules[name] = None\n"
-        "import certkit, certkit.cli, certkit.pipeline, certkit.sheets, certkit.send\n"
+        "import certkit, certkit.cli, certkit.run, certkit.sheets, certkit.send, certkit.docs, certkit.site\n"
         "raise SystemExit(certkit.cli.main(['--help']))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

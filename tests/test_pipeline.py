@@ -9,8 +9,7 @@ import openpyxl
 from pypdf import PdfReader
 
 from certkit.config import load_event, save_setting
-from certkit.events import run_demo
-from certkit.pipeline import run_event
+from certkit.run import run_demo, run_event
 
 from .conftest import use_smtp
 

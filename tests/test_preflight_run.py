@@ -10,7 +10,7 @@ import pytest
 
 from certkit.cli import main
 from certkit.errors import ConfigError
-from certkit.pipeline import run_event
+from certkit.run import run_event
 
 from .conftest import use_smtp
 from .docx_factory import make_template

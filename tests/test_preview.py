@@ -6,12 +6,11 @@ import pytest
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
+from certkit.checks import check_selection, parse_rows, representative_sample, sample_reasons
 from certkit.config import load_event
+from certkit.docs import PREVIEW_ID, check_pages, check_rendered, preview
 from certkit.errors import ConfigError
-from certkit.preview import PREVIEW_ID, check_pages, check_rendered, preview
-from certkit.roster import Row
-from certkit.sample import check_selection, parse_rows, representative_sample, sample_reasons
-from certkit.sheets import open_roster
+from certkit.sheets import Row, open_roster
 
 from .test_checks import check, nasty_event, read
 

@@ -8,8 +8,8 @@ import pytest
 
 from certkit import cli
 from certkit.config import load_event
-from certkit.pipeline import run_event
-from certkit.reconcile import parse_list, reconcile
+from certkit.run import run_event
+from certkit.send import parse_list, reconcile
 
 from .conftest import use_smtp
 from .imap_server import PASSWORD, USER, ImapServer

@@ -9,16 +9,24 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from certkit.chunks import MARK, W, inspect_template, render_chunk
 from certkit.config import load_event
-from certkit.docs import Certificate, new_certificate_id, row_fields, verify_url
+from certkit.docs import (
+    MARK,
+    Certificate,
+    W,
+    _chunk_size,
+    certificate_pages,
+    inspect_template,
+    prepare_template,
+    render_certificates,
+    render_chunk,
+    row_fields,
+    verify_url,
+)
+from certkit.ids import new_certificate_id
 from certkit.ledger import open_ledger
-from certkit.pdfsplit import certificate_pages
-from certkit.pipeline import run_event
-from certkit.render import _chunk_size, render_certificates
-from certkit.roster import Row
-from certkit.sheets import open_roster
-from certkit.templating import prepare_template
+from certkit.run import run_event
+from certkit.sheets import Row, open_roster
 
 NAMES = [
     "Amélie Dubois",

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from certkit.config import load_event, save_setting
-from certkit.events import init_event
 from certkit.ledger import open_ledger
-from certkit.pipeline import run_event
-from certkit.verify import verify
+from certkit.run import init_event, run_event
+from certkit.site import verify
 
 from .conftest import use_smtp
 

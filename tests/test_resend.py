@@ -10,8 +10,7 @@ import pytest
 from certkit import cli
 from certkit.config import load_event
 from certkit.errors import CertkitError
-from certkit.pipeline import run_event
-from certkit.resend import resend
+from certkit.run import resend, run_event
 
 from .conftest import use_smtp
 from .smtp_server import Sink, start_server

@@ -6,7 +6,7 @@ from docx import Document
 
 from certkit.cli import main
 from certkit.config import load_event
-from certkit.templating import bundled_template
+from certkit.docs import bundled_template
 
 
 def test_templates_lists_each_with_its_preview(capsys):

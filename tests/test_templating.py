@@ -17,18 +17,18 @@ from PIL import Image
 from pypdf import PdfReader
 
 from certkit.config import Event, TemplateConfig
-from certkit.docs import qr_png
-from certkit.errors import TemplateError
-from certkit.mapping import auto_map
-from certkit.roster import Row
-from certkit.templating import (
+from certkit.docs import (
     apply_pictures,
+    auto_map,
     check_template,
     picture_problems,
     picture_sources,
     prepare_template,
+    qr_png,
     template_context,
 )
+from certkit.errors import TemplateError
+from certkit.sheets import Row
 
 HOSTILE = 'Tom & Jerry <b>]]> "quoted" \'single\''
 RED, BLUE = (220, 30, 30), (30, 60, 220)  # multiples of 10: see dominant()
@@ -340,9 +340,9 @@ def test_a_picture_column_missing_from_the_roster_is_named(event):
 
 def test_picture_settings_are_checked_before_any_row(event, saved_by_libreoffice, tmp_path):
     prepared = prepare_template(saved_by_libreoffice["organizer"], tmp_path)
-    problems = picture_problems(event, prepared)
+    problems = picture_problems(event, prepared.pictures)
     assert len(problems) == 1 and "names 'signature'" in problems[0]
     assert "named pictures: qr_code, logo" in problems[0]
     event.template.pictures = {"QR": "{Code}", "Logo": "gone.jpg"}
-    assert picture_problems(event, prepared) == [
+    assert picture_problems(event, prepared.pictures) == [
         f"The picture file 'gone.jpg' for 'Logo' is not in {event.folder}."]

@@ -16,8 +16,7 @@ from certkit.errors import (
     SendError,
     TemporaryFailure,
 )
-from certkit.message import build_message
-from certkit.send import SmtpTransport, auth_advice, classify
+from certkit.send import SmtpTransport, auth_advice, build_message, classify
 
 from .smtp_server import DROP, KEEP_AND_DROP, Sink, make_ca, start_server
 

@@ -19,12 +19,10 @@ from keyring.backends.fail import Keyring as NoKeyring
 import certkit
 from certkit import ui
 from certkit.config import load_event, update_setting
-from certkit.events import init_event, run_demo
-from certkit.google_auth import GoogleOptions, authorize
-from certkit.gsheets import GoogleSheetSource
 from certkit.ledger import open_ledger
-from certkit.sheets import worksheet_names
-from certkit.ui._base import html_table, strip_html
+from certkit.run import init_event, run_demo
+from certkit.sheets import GoogleOptions, GoogleSheetSource, authorize, worksheet_names
+from certkit.ui import html_table, strip_html
 
 from .conftest_sheets import FAST
 from .smtp_server import Sink, start_server

@@ -10,10 +10,10 @@ import pytest
 
 from certkit import ui
 from certkit.config import load_event, update_setting
-from certkit.gsheets import GoogleSheetSource
 from certkit.ledger import open_ledger
-from certkit.pipeline import run_event
-from certkit.ui.verifying import safe_name
+from certkit.run import run_event
+from certkit.sheets import GoogleSheetSource
+from certkit.ui import safe_name
 
 from .conftest import use_smtp
 from .imap_server import PASSWORD, ImapServer

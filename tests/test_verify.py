@@ -5,14 +5,14 @@ from __future__ import annotations
 import openpyxl
 
 from certkit.config import load_event
-from certkit.events import run_demo
 from certkit.ledger import open_ledger
-from certkit.verify import publish_site, verify
+from certkit.run import run_demo
+from certkit.site import publish_site, verify
 
 
 def test_site_has_one_escaped_page_per_issued_certificate_and_no_emails(tmp_path, converter):
     folder = tmp_path / "demo"
-    from certkit.events import init_event
+    from certkit.run import init_event
 
     init_event(folder)
     book = openpyxl.load_workbook(folder / "roster.xlsx")

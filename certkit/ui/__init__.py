@@ -9,14 +9,14 @@ Needs the notebook extra: pip install 'certkit[notebook]'.
 
 from __future__ import annotations
 
-from ._base import Panel, Session, start
-from .accounts import GoogleAccount, MailAccount
-from .after import FindPerson, StatusSummary
-from .event import EventPicker, RosterPicker
-from .mapping import MappingEditor
-from .sending import CheckReport, SendPanel, TestSend
-from .unknown import UnknownRows
-from .verifying import CertificateCheck, VerificationSite
+from ._accounts import GoogleAccount, MailAccount
+from ._after import FindPerson, StatusSummary
+from ._base import Panel, Session, html_table, start, strip_html
+from ._event import EventPicker, RosterPicker
+from ._mapping import MappingEditor
+from ._sending import CheckReport, SendPanel, TestSend
+from ._unknown import UnknownRows
+from ._verifying import CertificateCheck, VerificationSite, safe_name
 
 __all__ = [
     "CertificateCheck",
@@ -39,12 +39,15 @@ __all__ = [
     "event_picker",
     "find_person",
     "google_account",
+    "html_table",
     "mail_account",
     "mapping_editor",
     "roster_picker",
+    "safe_name",
     "send_panel",
     "start",
     "status_summary",
+    "strip_html",
     "test_send",
     "unknown_rows",
     "verification_site",

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import Event, load_event
 from ..errors import CertkitError, ConfigError
-from ..roster import RosterSource
+from ..sheets import RosterSource
 
 try:
     import ipywidgets as widgets
@@ -71,7 +71,7 @@ class Session:
     def converter(self) -> Any:
         """One PDF converter for the whole session (LibreOffice starts faster the second time)."""
         if self._converter is None:
-            from ..pdf import get_converter
+            from ..docs import get_converter
 
             self._converter = get_converter("auto")
             if hasattr(self._converter, "close"):
@@ -84,7 +84,7 @@ def start(folder: str | os.PathLike[str] | None = None, *, create: bool = True) 
 
     Raises ConfigError when the folder holds no event and `create` is false.
     """
-    from ..events import open_event
+    from ..run import open_event
 
     folder = Path(folder or os.environ.get(EVENT_ENV) or DEFAULT_EVENT)
     _enable_colab_widgets()
@@ -93,7 +93,7 @@ def start(folder: str | os.PathLike[str] | None = None, *, create: bool = True) 
 
 def _enable_colab_widgets() -> None:
     """Colab shows ipywidgets 8 only with its custom widget manager switched on."""
-    from ..connect import in_colab
+    from ..run import in_colab
 
     if in_colab():
         try:

@@ -1,0 +1,23 @@
+"""Pre-flight checks: the roster, the template and the settings, reported per row and column."""
+
+from ._checks import check_roster
+from ._eligibility import BLANK_ROW, Filter, eligible_rows
+from ._preflight import check_event, update_mapping
+from ._sample import check_selection, parse_rows, representative_sample, sample_reasons
+from ._text import name_case_problem, odd_characters, proper_case
+
+__all__ = [
+    "BLANK_ROW",
+    "Filter",
+    "check_event",
+    "check_roster",
+    "check_selection",
+    "eligible_rows",
+    "name_case_problem",
+    "odd_characters",
+    "parse_rows",
+    "proper_case",
+    "representative_sample",
+    "sample_reasons",
+    "update_mapping",
+]

@@ -1,0 +1,135 @@
+"""Rendering certificates: docxtpl with autoescape, a QR code per certificate, stable IDs."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..config import Event
+from ..errors import TemplateError
+from ..sheets import Row
+from ._dates import format_date
+from ._templates import PreparedTemplate, apply_pictures, picture_sources, template_context
+
+QR_NAME = "qr_code"
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def verify_url(event: Event, certificate_id: str) -> str:
+    """The address the QR code points to: `{verify_base_url}/{certificate_id}`."""
+    return f"{event.verify_base_url.rstrip('/')}/{certificate_id}"
+
+
+@lru_cache(maxsize=512)
+def qr_png(data: str) -> bytes:
+    """A QR code PNG for `data`, black on white, with the standard quiet zone.
+
+    About 4 ms, mostly qrcode choosing the best mask; cached, since a certificate rendered
+    again (after a layout check) keeps its code.
+    """
+    import qrcode
+    from qrcode.image.pil import PilImage
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(data)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(image_factory=PilImage).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class Certificate:
+    """One certificate to produce: who, with which ID, and the fields the template shows."""
+
+    row: Row
+    certificate_id: str
+    fields: dict[str, str]  # placeholder -> text
+
+
+def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: str) -> dict[str, str]:
+    """The text for each placeholder: mapped column, constant, formatted date, or certkit's own."""
+    builtin = {
+        "certificate_id": certificate_id,
+        "Certificate ID": certificate_id,
+        "verify_url": verify_url(event, certificate_id),
+        "event_name": event.name,
+    }
+    fields: dict[str, str] = {}
+    for name in placeholders:
+        if name in event.dates:
+            spec = event.dates[name]
+            try:
+                fields[name] = format_date(
+                    row.get(spec.column), spec.format, spec.locale, spec.order
+                )
+            except ValueError as exc:
+                raise TemplateError(str(exc), row=row.number, column=spec.column) from exc
+        elif name in event.constants:
+            fields[name] = event.constants[name]
+        elif name in event.mapping:
+            fields[name] = row.get(event.mapping[name]).strip()
+        elif name in builtin:
+            fields[name] = builtin[name]
+        elif name in row.values:
+            fields[name] = row.get(name).strip()
+    return fields
+
+
+def xml_text(value: str) -> str:
+    """A value a .docx can hold: each character XML 1.0 forbids becomes a space.
+
+    docxtpl parses a rendered document in lxml's recover mode, where one such character (a
+    manual line break pasted from Word arrives as \\x0b) silently dropped '&', '<' and '>'
+    elsewhere in the document: in a chunk, from other people's names. \\a and \\f (docxtpl's
+    paragraph and page breaks) are among them, so a cell cannot add pages either.
+    """
+    return NOT_XML.sub(" ", value)
+
+
+def certificate_values(
+    tpl: Any, prepared: PreparedTemplate, cert: Certificate, event: Event
+) -> dict[str, Any]:
+    """Put `cert`'s pictures into `tpl` (a DocxTemplate) and return its docxtpl context.
+
+    Shared by the one-document and the many-certificates-per-document renderers, so both fill a
+    template the same way.
+    """
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    qr = qr_png(verify_url(event, cert.certificate_id))
+    values: dict[str, Any] = {k: xml_text(v) for k, v in cert.fields.items()}
+    pictures: dict[str, bytes | Path] = dict(picture_sources(event, cert.row))
+    if QR_NAME in prepared.pictures:
+        pictures[QR_NAME] = qr
+    else:
+        values[QR_NAME] = InlineImage(tpl, io.BytesIO(qr), width=Mm(28))
+    apply_pictures(tpl, prepared, pictures)
+    return template_context(prepared, values)
+
+
+def render_docx(
+    prepared: PreparedTemplate,
+    cert: Certificate,
+    event: Event,
+    target: Path,
+) -> Path:
+    """Render one certificate to `target` (.docx); raise TemplateError naming the row."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(prepared.path))
+    context = certificate_values(tpl, prepared, cert, event)
+    try:
+        tpl.render(context, autoescape=True)
+        tpl.save(str(target))
+    except Exception as exc:  # jinja2 and lxml errors from a broken template or value
+        raise TemplateError(
+            f"The certificate could not be rendered: {exc}. Check the template's placeholders.",
+            row=cert.row.number,
+        ) from exc
+    return target

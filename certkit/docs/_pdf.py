@@ -1,0 +1,222 @@
+"""PDF conversion: LibreOffice headless in batches on every core, or Word through docx2pdf."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import ConversionError
+
+BATCH = 40  # files per soffice start: more than ~250 are silently skipped; 50 or fewer is safe
+# Writer bookmarks become named destinations, so a multi-page PDF says where each certificate starts.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+
+
+class PdfConverter(Protocol):
+    """Converts .docx files to PDFs in `out_dir`; returns docx -> pdf for those that converted.
+
+    `workers` says how many conversions may run at once (calls from that many threads are safe);
+    `multipage` says whether many certificates may share one document (one soffice run per chunk).
+    """
+
+    workers: int
+    multipage: bool
+
+    def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
+        """Convert `docs`; a document missing from the result did not convert."""
+        ...
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice program, from PATH or the usual install places."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in (
+        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+        r"C:\Program Files\LibreOffice\program\soffice.exe",
+    ):
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+class LibreOfficeConverter:
+    """Runs `soffice --convert-to pdf` on batches of files, one private profile per worker.
+
+    Thread-safe: each soffice start borrows a free profile, so concurrent calls never share one.
+    """
+
+    multipage = True
+
+    def __init__(self, soffice: str | None = None, workers: int | None = None, batch: int = BATCH):
+        self.soffice = soffice or find_soffice()
+        if not self.soffice:
+            raise ConversionError(
+                "LibreOffice is not installed, so certificates cannot be turned into PDFs. "
+                "On Debian/Ubuntu run: sudo apt-get install libreoffice-writer-nogui "
+                "(or run the README's demo command, which installs it)."
+            )
+        self.workers = workers or min(2, os.cpu_count() or 1)
+        self.batch = batch
+        self._profiles = Path(tempfile.mkdtemp(prefix="certkit-lo-"))
+        self._free: queue.Queue[int] = queue.Queue()
+        for worker in range(self.workers):
+            self._free.put(worker)
+
+    def close(self) -> None:
+        """Remove the private LibreOffice profiles."""
+        shutil.rmtree(self._profiles, ignore_errors=True)
+
+    def __enter__(self) -> LibreOfficeConverter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, docs: Sequence[Path], out_dir: Path) -> None:
+        """One soffice start converting `docs` with a borrowed profile (sharing one loses files)."""
+        worker = self._free.get()
+        try:
+            self._soffice(worker, docs, out_dir)
+        finally:
+            self._free.put(worker)
+
+    def _soffice(self, worker: int, docs: Sequence[Path], out_dir: Path) -> None:
+        """Run soffice in its own process group, so a stopped run leaves no soffice.bin behind."""
+        profile = (self._profiles / f"w{worker}").as_uri()
+        cmd = [
+            self.soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            PDF_FILTER,
+            "--outdir",
+            str(out_dir),
+            *[str(d) for d in docs],
+        ]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            proc.wait(timeout=120 + 10 * len(docs))
+        except subprocess.TimeoutExpired as exc:
+            raise ConversionError(
+                f"LibreOffice took too long converting {len(docs)} documents and was stopped."
+            ) from exc
+        finally:
+            if proc.poll() is None:
+                if hasattr(os, "killpg"):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.kill()
+            proc.wait()
+
+    def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
+        """Convert in batches spread over the workers; retry missing files once, one by one.
+
+        Outputs left from earlier runs are removed first, so only fresh PDFs are counted.
+        """
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for doc in docs:
+            (out_dir / (doc.stem + ".pdf")).unlink(missing_ok=True)
+        batches = [list(docs[i : i + self.batch]) for i in range(0, len(docs), self.batch)]
+        self._each(batches, out_dir)
+        done = _collect(docs, out_dir)
+        missing = [d for d in docs if d not in done]
+        if missing and not done and len(missing) > 1:  # nothing worked: try one before all
+            self._run_quietly([missing[0]], out_dir)
+            if not _collect(missing[:1], out_dir):
+                return {}
+            missing = missing[1:]
+        self._each([[d] for d in missing], out_dir)
+        return _collect(docs, out_dir)
+
+    def _run_quietly(self, docs: Sequence[Path], out_dir: Path) -> None:
+        """One soffice start; a timeout leaves its documents unconverted (counted by the caller)."""
+        try:
+            self._run(docs, out_dir)
+        except ConversionError:
+            pass
+
+    def _each(self, batches: list[list[Path]], out_dir: Path) -> None:
+        """Run the batches over the free workers; a batch that timed out converts nothing."""
+
+        if len(batches) == 1:
+            self._run_quietly(batches[0], out_dir)
+        elif batches:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                list(pool.map(lambda batch: self._run_quietly(batch, out_dir), batches))
+
+
+def _collect(docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
+    """The PDFs that exist and are not empty, by source document."""
+    found = {}
+    for doc in docs:
+        pdf = out_dir / (doc.stem + ".pdf")
+        if pdf.exists() and pdf.stat().st_size > 0:
+            found[doc] = pdf
+    return found
+
+
+class WordConverter:
+    """Microsoft Word through docx2pdf (Windows and macOS only), one document at a time."""
+
+    workers = 1
+    multipage = False
+
+    def __init__(self) -> None:
+        try:
+            import docx2pdf  # noqa: F401
+        except ImportError as exc:
+            raise ConversionError(
+                "Word conversion needs docx2pdf: pip install 'certkit[word]' (Windows or macOS, "
+                "with Microsoft Word installed)."
+            ) from exc
+
+    def convert(self, docs: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
+        """Convert each document with Word; a failure leaves that document out of the result."""
+        from docx2pdf import convert
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for doc in docs:
+            try:
+                convert(str(doc), str(out_dir / (doc.stem + ".pdf")))
+            except Exception:  # noqa: S112 - docx2pdf raises anything Word raises; counted below
+                continue
+        return _collect(docs, out_dir)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def get_converter(name: str = "auto") -> PdfConverter:
+    """The converter named in event.toml: libreoffice, word, or auto (LibreOffice, else Word)."""
+    if name == "libreoffice":
+        return LibreOfficeConverter()
+    if name == "word":
+        return WordConverter()
+    if name != "auto":
+        raise ConversionError(f"Unknown PDF converter '{name}'. Use auto, libreoffice or word.")
+    if find_soffice() or sys.platform not in ("win32", "darwin"):
+        return LibreOfficeConverter()
+    return WordConverter()
+
+
+def page_count(pdf: Path) -> int:
+    """How many pages a PDF has."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(pdf)).pages)

@@ -1,0 +1,11 @@
+"""The event's ledger (certkit.db): every certificate and send attempt; the truth behind the sheet."""
+
+from ._attempts import now
+from ._ledger import Ledger, Record, open_ledger
+
+__all__ = [
+    "Ledger",
+    "Record",
+    "now",
+    "open_ledger",
+]

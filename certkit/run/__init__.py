@@ -1,0 +1,39 @@
+"""One event run and the operations around it: plan, run, resend, init and demo, account checks."""
+
+from ._connect import (
+    check_mail,
+    check_roster,
+    colab_sign_in,
+    describe_roster,
+    in_colab,
+    key_file,
+    load_colab_secret,
+    read_roster,
+    service_account_email,
+    store_mail_password,
+)
+from ._events import find_events, init_event, open_event, run_demo
+from ._plan import send_plan
+from ._resend import resend, resend_target
+from ._run import run_event
+
+__all__ = [
+    "check_mail",
+    "check_roster",
+    "colab_sign_in",
+    "describe_roster",
+    "find_events",
+    "in_colab",
+    "init_event",
+    "key_file",
+    "load_colab_secret",
+    "open_event",
+    "read_roster",
+    "resend",
+    "resend_target",
+    "run_demo",
+    "run_event",
+    "send_plan",
+    "service_account_email",
+    "store_mail_password",
+]

@@ -1,0 +1,112 @@
+"""Resending one person's existing certificate (never re-rendered), optionally to a corrected address."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from .._text import normalize
+from ..config import Event
+from ..errors import CertkitError
+from ..jobs import Job, Run
+from ..ledger import Record, open_ledger
+from ..send import deliver
+from ..sheets import RosterSource, Row, fingerprint, open_roster
+from ..status import REPLACED, REVOKED
+from ..summary import RunSummary
+
+
+def find_record(records: list[Record], *, row: int | None, email: str | None) -> Record:
+    """The one certificate for a row number or an address, or an error saying what matched."""
+    if row is not None:
+        found = [r for r in records if r.row_number == row]
+        what = f"row {row}"
+    else:
+        found = [r for r in records if normalize(r.email) == normalize(email or "")]
+        what = f"the address {email}"
+    live = [r for r in found if r.status != REPLACED]
+    if not live:
+        raise CertkitError(
+            f"No certificate was made for {what}. Check `certkit status`, or run the event first."
+        )
+    if len(live) > 1:
+        rows = ", ".join(str(r.row_number) for r in live)
+        raise CertkitError(f"{what} matches several certificates (rows {rows}); use --row.")
+    rec = live[0]
+    if rec.status == REVOKED:
+        raise CertkitError(f"The certificate {rec.cert_id} ({what}) was revoked; it is not sent again.")
+    return rec
+
+
+def resend_target(event: Event, *, row: int | None = None, email: str | None = None) -> Record:
+    """The certificate `resend` would send (read-only), for a confirmation question."""
+    with open_ledger(event.folder) as ledger:
+        return find_record(ledger.all(), row=row, email=email)
+
+
+def _valid(address: str) -> str:
+    """A corrected address, normalized, or an error in words."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise CertkitError(f"'{address}' is not a valid email address: {exc}") from None
+
+
+def resend(
+    event: Event,
+    *,
+    row: int | None = None,
+    email: str | None = None,
+    to: str | None = None,
+    transport: Any | None = None,
+    source: RosterSource | None = None,
+) -> RunSummary:
+    """Send the existing PDF again; with `to`, to that address, recorded in the ledger and the sheet.
+
+    With [roster] update_email = true (the default) the corrected address is written into the
+    sheet's email column; either way Detail says "Resent to new (was old)". Every attempt stays in
+    the ledger. `source` is the roster to update (default: the one event.toml names). Raises
+    CertkitError when the row has no certificate or its PDF is missing, and AuthError when the
+    mail login is refused.
+    """
+    new = _valid(to) if to else None
+    source = source or open_roster(event)
+    cfg = event.roster
+    with open_ledger(event.folder) as ledger:
+        ledger.recover()
+        rec = find_record(ledger.all(), row=row, email=email)
+        if not rec.pdf or not event.path(rec.pdf).exists():
+            raise CertkitError(
+                f"The PDF of certificate {rec.cert_id} is missing ({rec.pdf or 'never made'}). "
+                f"Run: certkit run {event.folder}", row=rec.row_number,
+            )
+        run = Run(event, source, ledger)
+        old, shown_print = rec.email, rec.fingerprint
+        moved = bool(new) and normalize(new or "") != normalize(old)
+        if moved:
+            values = {cfg.email_column: new or "", cfg.name_column: rec.name}
+            changes: dict[str, object] = {"email": new}
+            if cfg.update_email:
+                changes["fingerprint"] = fingerprint(Row(rec.row_number, values),
+                                                     event.identity_columns)
+            ledger.update(rec.cert_id, **changes)
+            rec = ledger.get(rec.cert_id) or rec
+        values = dict(rec.fields)
+        values[cfg.name_column] = rec.name
+        values[cfg.email_column] = rec.email
+        again = f"certkit resend {event.folder} --row {rec.row_number}"
+        deliver(run, [Job(Row(rec.row_number, values), rec, dict(rec.fields))],
+                transport=transport, again=again, force=True)
+        if moved:
+            where = ("the sheet's email column now shows it" if cfg.update_email else
+                     "the sheet's email column was left as it was ([roster] update_email = false)")
+            after = ledger.get(rec.cert_id) or rec
+            detail = f"Resent to {new} (was {old}); {where}. {after.detail}".strip()
+            ledger.update(rec.cert_id, detail=detail)
+            updated = dataclasses.replace(ledger.get(rec.cert_id) or rec, fingerprint=shown_print)
+            extra = {cfg.email_column: new or ""} if cfg.update_email else {}
+            run.show(updated, extra=extra)
+        run.flush()
+        return run.summary

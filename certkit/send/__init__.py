@@ -1,0 +1,30 @@
+"""Mail: message building, transports (Gmail, SMTP, outbox), the send loop, quota, Sent-folder reconcile."""
+
+from ._credentials import ENV_DEFAULTS, keyring_service, store_password
+from ._loop import deliver
+from ._message import build_message
+from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota
+from ._reconcile import Settled, parse_list, reconcile
+from ._transports import GmailTransport, SmtpTransport, auth_advice, classify, open_transport, password_env
+
+__all__ = [
+    "ENV_DEFAULTS",
+    "GmailTransport",
+    "SendPlan",
+    "Settled",
+    "SmtpTransport",
+    "Throttle",
+    "_sender_note",
+    "auth_advice",
+    "build_message",
+    "classify",
+    "daily_limit",
+    "deliver",
+    "keyring_service",
+    "open_transport",
+    "parse_list",
+    "password_env",
+    "read_quota",
+    "reconcile",
+    "store_password",
+]

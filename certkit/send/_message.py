@@ -1,0 +1,96 @@
+"""Building one certificate email: personalized text, the PDF attached, headers no roster cell can forge."""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, localtime
+from functools import lru_cache
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+from jinja2 import Template
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..config import Event
+from ..errors import RecipientRefused
+
+_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_html = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
+
+
+def one_line(text: str) -> str:
+    """Text safe for a mail header: line breaks and other control characters become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip()
+
+
+@lru_cache(maxsize=64)
+def _compiled(template: str, html: bool) -> Template:
+    """A template compiled once per run, not once per message."""
+    return (_html if html else _jinja).from_string(template)
+
+
+def render_text(template: str, fields: dict[str, str], html: bool = False) -> str:
+    """Jinja over the row's fields, sandboxed; HTML output escapes the values."""
+    return _compiled(template, html).render(**fields)
+
+
+def envelope_address(address: str) -> tuple[str, bool]:
+    """The address to put in RCPT TO (ASCII domain) and whether it needs SMTPUTF8 (non-ASCII user).
+
+    Raises RecipientRefused, in words, for anything that is not one plain address: a roster cell
+    can never smuggle a second recipient or a line break into the SMTP conversation.
+    """
+    try:
+        valid = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise RecipientRefused(
+            f"'{one_line(address)}' is not a valid email address ({exc}). Correct it in the "
+            "sheet, then run again."
+        ) from None
+    if valid.ascii_email:
+        return valid.ascii_email, False
+    return valid.normalized, True
+
+
+def build_message(
+    event: Event,
+    fields: dict[str, str],
+    to: str,
+    pdf: Path,
+    message_id: str,
+    *,
+    certificate_id: str,
+    attempt: int = 1,
+    test: bool = False,
+) -> EmailMessage:
+    """A personalized message (plain text, HTML alternative, PDF attached).
+
+    Every header value passes through one_line(), so a name or subject with CR/LF cannot add a
+    header; non-ASCII names and subjects are RFC 2047 encoded by the email package.
+    """
+    cfg = event.email
+    address, utf8 = envelope_address(to)
+    msg = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+    subject = one_line(render_text(cfg.subject, fields))
+    msg["Subject"] = f"TEST: {subject}" if test else subject
+    msg["From"] = Address(one_line(cfg.sender_name), addr_spec=one_line(cfg.sender))
+    user, _, domain = address.rpartition("@")
+    msg["To"] = Address(one_line(fields.get("name", "")), username=user, domain=domain)
+    if cfg.reply_to:
+        msg["Reply-To"] = one_line(cfg.reply_to)
+    msg["Date"] = format_datetime(localtime())
+    msg["Message-ID"] = message_id
+    msg["X-Certkit-Id"] = one_line(certificate_id)
+    msg["X-Certkit-Attempt"] = str(attempt)
+    msg.set_content(render_text(cfg.body, fields))
+    if cfg.html:
+        msg.add_alternative(render_text(cfg.html, fields, html=True), subtype="html")
+    name = one_line(render_text(cfg.attachment_name, fields))
+    name = re.sub(r'[\\/:*?"<>|]', "-", name)
+    msg.add_attachment(
+        pdf.read_bytes(), maintype="application", subtype="pdf", filename=name or pdf.name
+    )
+    return msg

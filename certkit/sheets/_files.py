@@ -1,0 +1,331 @@
+"""Roster sources: local XLSX and CSV files (Google Sheets lives in gsheets.py), and batched write-back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Event
+from ..errors import ConfigError, RosterError
+from ._roster import Roster, RosterSource, Row, StatusUpdate, check_header, locate_rows
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell's value as the organizer sees it, as text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def _status_targets(header: list[str], columns: dict[str, str], extra: Sequence[str]) -> dict[str, int]:
+    """Column name -> 1-based index for each status column, adding missing ones at the end."""
+    targets: dict[str, int] = {}
+    for name in list(columns.values()) + list(extra):
+        if name in targets:
+            continue
+        if name in header:
+            targets[name] = header.index(name) + 1
+        else:
+            header.append(name)
+            targets[name] = len(header)
+    return targets
+
+
+class XlsxRosterSource:
+    """An .xlsx roster; writes only the status cells, keeping formatting, formulas and other sheets."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        worksheet: str = "",
+        header_row: int = 1,
+        status_columns: dict[str, str],
+        identity: Sequence[str],
+    ):
+        self.path = Path(path)
+        self.worksheet = worksheet
+        self.header_row = header_row
+        self.status_columns = status_columns
+        self.identity = list(identity)
+
+    def _sheet(self, book: Any) -> Any:
+        """The configured worksheet, or the first one."""
+        if not self.worksheet:
+            return book.worksheets[0]
+        if self.worksheet not in book.sheetnames:
+            raise RosterError(
+                f"{self.path.name} has no worksheet '{self.worksheet}'. "
+                f"It has: {', '.join(book.sheetnames)}. Fix [roster] worksheet in event.toml."
+            )
+        return book[self.worksheet]
+
+    def _load(self, data_only: bool) -> Any:
+        """Open the workbook, with a message that says what to do when it cannot be read."""
+        import openpyxl
+
+        if not self.path.exists():
+            raise RosterError(f"The roster file {self.path} does not exist. Fix [roster] path.")
+        try:
+            return openpyxl.load_workbook(self.path, data_only=data_only)
+        except Exception as exc:  # openpyxl raises zip, XML and value errors
+            raise RosterError(
+                f"{self.path.name} cannot be opened as an Excel workbook ({exc}). Save it as .xlsx."
+            ) from exc
+
+    def read(self) -> Roster:
+        """Read the header and every non-empty row below it (formulas as their last computed value)."""
+        sheet = self._sheet(self._load(data_only=True))
+        rows = list(sheet.iter_rows(min_row=self.header_row, values_only=True))
+        if not rows:
+            raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
+        header = [cell_text(v).strip() for v in rows[0]]
+        while header and not header[-1]:
+            header.pop()
+        check_header(header, self.header_row)
+        out = []
+        for offset, values in enumerate(rows[1:], start=self.header_row + 1):
+            texts = [cell_text(v) for v in values[: len(header)]]
+            if any(t.strip() for t in texts):
+                out.append(Row(offset, dict(zip(header, texts + [""] * (len(header) - len(texts))))))
+        return Roster(header, out, f"{self.path.name} ({sheet.title})", self.header_row)
+
+    def write(self, updates: Sequence[StatusUpdate]) -> None:
+        """Write status cells in place and save atomically (the file is replaced in one step)."""
+        if not updates:
+            return
+        current = self.read()
+        found = locate_rows(updates, current.rows, self.status_columns["certificate_id"], self.identity)
+        book = self._load(data_only=False)
+        sheet = self._sheet(book)
+        header = list(current.header)
+        extra = sorted({c for u in updates for c in u.extra if c in header})
+        targets = _status_targets(header, self.status_columns, extra)
+        for name, col in targets.items():
+            sheet.cell(row=self.header_row, column=col).value = name
+        for i, up in enumerate(updates):
+            cells = {self.status_columns[k]: v for k, v in up.values.items()}
+            cells.update({c: v for c, v in up.extra.items() if c in targets})
+            for name, text in cells.items():
+                cell = sheet.cell(row=found[i], column=targets[name])
+                cell.value = text
+                cell.data_type = "s"  # text stays text: "=..." is never turned into a formula
+        _atomic_save(self.path, lambda f: book.save(f))
+
+
+def _atomic_save(path: Path, save: Any) -> None:
+    """Write via a temporary file in the same folder, then replace: never a half-written roster."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        save(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise RosterError(
+            f"{path.name} could not be saved ({exc}). Close it in Excel or LibreOffice, then run again."
+        ) from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def csv_safe(text: str) -> str:
+    """Text that a spreadsheet program opening the CSV will not run as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class CsvRosterSource:
+    """A .csv roster; rewritten atomically with its encoding, BOM and delimiter kept."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        header_row: int = 1,
+        status_columns: dict[str, str],
+        identity: Sequence[str],
+    ):
+        self.path = Path(path)
+        self.header_row = header_row
+        self.status_columns = status_columns
+        self.identity = list(identity)
+        self.encoding = "utf-8"
+        self.dialect: Any = csv.excel
+
+    def _records(self) -> list[list[str]]:
+        """All records, decoding UTF-8 (with or without BOM), else Windows-1252."""
+        if not self.path.exists():
+            raise RosterError(f"The roster file {self.path} does not exist. Fix [roster] path.")
+        raw = self.path.read_bytes()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(encoding)
+                self.encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else encoding
+                if self.encoding == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf"):
+                    self.encoding = "utf-8"
+                break
+            except UnicodeDecodeError:
+                continue
+        try:
+            self.dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            self.dialect = csv.excel
+        return list(csv.reader(io.StringIO(text, newline=""), self.dialect, strict=True))
+
+    def read(self) -> Roster:
+        """Read the header and every non-empty row below it."""
+        try:
+            records = self._records()
+        except csv.Error as exc:
+            raise RosterError(f"{self.path.name} is not a well-formed CSV file: {exc}.") from exc
+        if len(records) < self.header_row:
+            raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
+        header = [h.strip() for h in records[self.header_row - 1]]
+        while header and not header[-1]:
+            header.pop()
+        check_header(header, self.header_row)
+        rows = []
+        for number, rec in enumerate(records[self.header_row :], start=self.header_row + 1):
+            if any(v.strip() for v in rec):
+                rec = rec[: len(header)] + [""] * (len(header) - len(rec))
+                rows.append(Row(number, dict(zip(header, rec))))
+        return Roster(header, rows, self.path.name, self.header_row)
+
+    def write(self, updates: Sequence[StatusUpdate]) -> None:
+        """Rewrite the file with the status cells filled in, in one atomic replace."""
+        if not updates:
+            return
+        current = self.read()
+        found = locate_rows(updates, current.rows, self.status_columns["certificate_id"], self.identity)
+        records = self._records()
+        header = list(current.header)
+        extra = sorted({c for u in updates for c in u.extra if c in header})
+        targets = _status_targets(header, self.status_columns, extra)
+        old = records[self.header_row - 1]
+        records[self.header_row - 1] = header + old[len(header) :]
+        width = len(header)
+        for i, up in enumerate(updates):
+            rec = records[found[i] - 1]
+            rec.extend([""] * (width - len(rec)))
+            cells = {self.status_columns[k]: v for k, v in up.values.items()}
+            cells.update({c: v for c, v in up.extra.items() if c in targets})
+            for name, text in cells.items():
+                rec[targets[name] - 1] = csv_safe(text)
+        buf = io.StringIO(newline="")
+        csv.writer(buf, self.dialect, lineterminator=self.dialect.lineterminator).writerows(records)
+        data = buf.getvalue().encode(self.encoding, errors="replace")
+        _atomic_save(self.path, lambda f: Path(f).write_bytes(data))
+
+
+def open_roster(event: Event) -> RosterSource:
+    """The roster back-end event.toml names: xlsx, csv or sheets."""
+    cfg = event.roster
+    common = {
+        "header_row": cfg.header_row,
+        "status_columns": event.status_columns.names(),
+        "identity": event.identity_columns,
+    }
+    if cfg.source == "xlsx":
+        return XlsxRosterSource(event.path(cfg.path), worksheet=cfg.worksheet, **common)
+    if cfg.source == "csv":
+        return CsvRosterSource(event.path(cfg.path), **common)
+    if cfg.source == "sheets":
+        try:
+            from ._google import GoogleSheetSource
+        except ImportError as exc:
+            raise ConfigError(
+                "Google Sheets support is not installed. Run: pip install 'certkit[sheets]'"
+            ) from exc
+        return GoogleSheetSource.from_event(event)
+    raise ConfigError(
+        f"event.toml [roster] source = '{cfg.source}' is unknown. Use one of: xlsx, csv, sheets."
+    )
+
+
+def worksheet_names(event: Event, source: RosterSource | None = None) -> list[str]:
+    """The worksheet (tab) names of the event's roster (or of `source`); [] for a CSV file.
+
+    Raises RosterError when the file or sheet cannot be opened, AuthError when Google refuses the
+    sign-in, ConfigError for an unknown source.
+    """
+    cfg = event.roster
+    if source is None and cfg.source == "csv":
+        return []
+    if source is None and cfg.source == "xlsx":
+        import openpyxl
+
+        path = event.path(cfg.path)
+        if not path.exists():
+            raise RosterError(f"The roster file {path} does not exist. Fix [roster] path.")
+        try:
+            book = openpyxl.load_workbook(path, read_only=True)
+        except Exception as exc:  # openpyxl raises zip, XML and value errors
+            raise RosterError(
+                f"{path.name} cannot be opened as an Excel workbook ({exc}). Save it as .xlsx."
+            ) from exc
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+    names = getattr(source or open_roster(event), "worksheet_names", None)
+    return list(names()) if names else []
+
+
+def roster_location(event: Event) -> str:
+    """Where the organizer looks at the roster: the Google Sheet's address, or the file's path."""
+    cfg = event.roster
+    if cfg.source == "sheets":
+        url = cfg.url.strip()
+        if url.startswith("https://"):
+            return url
+        if re.fullmatch(r"[A-Za-z0-9_-]{25,}", url):  # a spreadsheet key
+            return f"https://docs.google.com/spreadsheets/d/{url}"
+        return url  # a title: no address to link to
+    return str(event.path(cfg.path))
+
+
+class StatusBoard:
+    """Queues status updates and writes them in batches: every N rows, every T seconds, at the end."""
+
+    def __init__(self, source: RosterSource, *, rows: int = 50, seconds: float = 10.0):
+        self.source = source
+        self.rows = rows
+        self.seconds = seconds
+        self.queue: dict[str, StatusUpdate] = {}
+        self.last = time.monotonic()
+        self.flushes = 0
+
+    def put(self, key: str, update: StatusUpdate) -> list[StatusUpdate]:
+        """Queue one row's update (the newest per row wins); flush when due. Returns what was written."""
+        self.queue[key] = update
+        due = len(self.queue) >= self.rows or time.monotonic() - self.last >= self.seconds
+        return self.flush() if due else []
+
+    def flush(self) -> list[StatusUpdate]:
+        """Write everything queued in one call to the source."""
+        batch = list(self.queue.values())
+        self.last = time.monotonic()
+        if not batch:
+            return []
+        self.source.write(batch)
+        self.queue.clear()
+        self.flushes += 1
+        return batch

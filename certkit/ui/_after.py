@@ -1,0 +1,166 @@
+"""After the event: how many certificates are in each status, one person's history, a resend."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from email_validator import EmailNotValidError, validate_email
+
+from .._text import normalize
+from ..ledger import Record, open_ledger
+from ..run import resend
+from ..sheets import roster_location
+from ..summary import RunSummary
+from ._base import LABEL, Panel, Session, html_table, link, note, strip_html, wide, widgets
+
+COUNT_COLUMNS = [("status", "Status"), ("count", "Certificates")]
+ATTENTION_COLUMNS = [("row_number", "Row"), ("name", "Name"), ("email", "Email"),
+                     ("status", "Status"), ("detail", "Detail")]
+HISTORY_COLUMNS = [("started_at", "When"), ("to_addr", "To"), ("state", "Result"),
+                   ("detail", "Detail"), ("kind", "Kind")]
+Resender = Callable[..., RunSummary]  # resend's signature
+
+
+class StatusSummary(Panel):
+    """How many certificates are in each status, and the rows that need attention."""
+
+    title = "Status of every certificate"
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self.session = session
+        self.button = widgets.Button(description="Refresh", icon="refresh")
+        self.button.on_click(lambda _b: self.refresh())
+        self.table = widgets.HTML()
+        self.counts: dict[str, int] = {}
+        self.widget = widgets.VBox([self.button, self.table, self.status])
+        session.on_change(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the ledger now."""
+        event = self.session.event
+        with open_ledger(event.folder) as ledger:
+            self.counts = ledger.counts()
+            attention = [r.__dict__ for r in ledger.all() if r.status not in ("Sent", "Replaced")]
+        rows = [{"status": s, "count": n} for s, n in sorted(self.counts.items())]
+        total = sum(self.counts.values())
+        self.table.value = (
+            html_table(rows, COUNT_COLUMNS, empty="No certificates yet: run notebook 02 first.")
+            + (f"<p>Needing attention ({len(attention)}):</p>"
+               + html_table(attention, ATTENTION_COLUMNS) if attention and total else ""))
+        self.status.value = (f"<p>{total} certificate(s). The participants list shows the same "
+                             f"statuses: {link(roster_location(event))}</p>")
+
+    def text(self) -> str:
+        """The counts as lines."""
+        lines = [self.title] + [f"  {s}: {n}" for s, n in sorted(self.counts.items())]
+        return "\n".join([*lines, strip_html(self.status.value)])
+
+
+class FindPerson(Panel):
+    """Find someone by name, email or certificate ID; see their history; resend, maybe elsewhere."""
+
+    title = "Find a person"
+
+    def __init__(self, session: Session, resender: Resender = resend):
+        super().__init__()
+        self.session = session
+        self.resender = resender
+        self.records: list[Record] = []
+        self.query = widgets.Text(description="Name, email or ID", style=LABEL, layout=wide(),
+                                  placeholder="e.g. Dubois, amelie@, CK-7F3K",
+                                  continuous_update=False)
+        self.find_button = widgets.Button(description="Find", icon="search")
+        self.matches = widgets.Select(description="Matches", style=LABEL, layout=wide(), rows=5)
+        self.details = widgets.HTML()
+        self.to = widgets.Text(description="Send to", style=LABEL, layout=wide())
+        self.resend_button = widgets.Button(description="Resend the certificate", icon="repeat",
+                                            button_style="warning", disabled=True,
+                                            layout=widgets.Layout(width="300px"))
+        self.query.observe(lambda _c: self.find(), "value")  # Enter or leaving the box
+        self.find_button.on_click(lambda _b: self.find())
+        self.matches.observe(lambda _c: self.show(), "value")
+        self.to.observe(lambda _c: self._label(), "value")
+        self.resend_button.on_click(lambda _b: self.resend())
+        self.widget = widgets.VBox([widgets.HBox([self.query, self.find_button]), self.matches,
+                                    self.details, self.to, self.resend_button, self.status])
+        session.on_change(self.find)
+
+    def find(self) -> None:
+        """List the certificates matching the search."""
+        with open_ledger(self.session.event.folder) as ledger:
+            self.records = ledger.search(self.query.value)
+        self.matches.options = [
+            (f"Row {r.row_number}: {r.name} <{r.email}> — {r.status} ({r.cert_id})", r.cert_id)
+            for r in self.records]
+        self.matches.value = self.records[0].cert_id if self.records else None
+        if not self.records:
+            self.details.value = ""
+            self.resend_button.disabled = True
+            if self.query.value.strip():
+                self.say(f"No certificate matches '{self.query.value.strip()}'.", "warn")
+        else:
+            self.say(f"{len(self.records)} match(es).")
+            self.show()  # also when the same person stays selected: the facts may have changed
+
+    def selected(self) -> Record | None:
+        """The certificate chosen in the list."""
+        return next((r for r in self.records if r.cert_id == self.matches.value), None)
+
+    def show(self) -> None:
+        """The chosen person's certificate and every message sent for it."""
+        rec = self.selected()
+        if rec is None:
+            return
+        with open_ledger(self.session.event.folder) as ledger:
+            history = ledger.history(rec.cert_id)
+        for h in history:
+            h["kind"] = "test" if h.get("test") else ""
+        sent = f" · sent {rec.sent_at}" if rec.sent_at else ""
+        facts = (f"<p><b>{html.escape(rec.name)}</b> {html.escape(f'<{rec.email}>')} · row "
+                 f"{rec.row_number} · certificate {html.escape(rec.cert_id)} · "
+                 f"{html.escape(rec.status)}{html.escape(sent)}</p>")
+        if rec.detail:
+            facts += note(rec.detail)
+        self.details.value = facts + html_table(history, HISTORY_COLUMNS,
+                                                empty="No message was sent for it yet.")
+        self.to.value = rec.email
+        self.resend_button.disabled = not rec.pdf
+        self._label()
+
+    def _label(self) -> None:
+        """The button names where the certificate will go."""
+        rec = self.selected()
+        new = self.to.value.strip()
+        if rec and new and normalize(new) != normalize(rec.email):
+            self.resend_button.description = f"Resend to {new} (corrected)"
+        else:
+            self.resend_button.description = "Resend the certificate"
+
+    def resend(self) -> RunSummary | None:
+        """Send the same PDF again, to the corrected address when one was typed."""
+        rec = self.selected()
+        if rec is None:
+            return None
+        to = self.to.value.strip()
+        try:
+            to = validate_email(to, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            self.say(f"'{to}' is not an email address: {exc}", "error")
+            return None
+        new = to if normalize(to) != normalize(rec.email) else None
+        summary = self.attempt(lambda: self.resender(self.session.event, row=rec.row_number, to=new,
+                                                   source=self.session.source()),
+                               "resending")
+        if summary is not None:
+            outcome = summary.outcomes[-1] if summary.outcomes else None
+            ok = outcome is not None and outcome.status == "Sent"
+            self.find()
+            if any(r.cert_id == rec.cert_id for r in self.records):
+                self.matches.value = rec.cert_id  # show the updated history
+            self.say(f"Resent certificate {rec.cert_id} to {to}." if ok else
+                     f"Not resent: {outcome.detail if outcome else 'nothing happened'}",
+                     "ok" if ok else "error")
+        return summary
