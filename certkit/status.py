@@ -11,5 +11,6 @@ SENT = "Sent"
 FAILED = "Failed"
 UNKNOWN = "Unknown"
 BOUNCED = "Bounced"
+CLAIMED = "Claimed"  # opened through the personal link (certkit serve)
 REVOKED = "Revoked"
 REPLACED = "Replaced"

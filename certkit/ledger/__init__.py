@@ -2,8 +2,10 @@
 
 from ._attempts import now
 from ._ledger import Ledger, Record, open_ledger
+from ._tracking import BounceRecord
 
 __all__ = [
+    "BounceRecord",
     "Ledger",
     "Record",
     "now",

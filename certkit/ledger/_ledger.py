@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import LedgerError
 from ..ids import new_certificate_id
 from ._attempts import AttemptLog, now
+from ._tracking import TRACKING_SCHEMA, TrackingLog
 
 LEDGER_FILE = "certkit.db"
 
@@ -86,7 +87,7 @@ class Record:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 
-class Ledger(AttemptLog):
+class Ledger(AttemptLog, TrackingLog):
     """The event's SQLite ledger; every state change is committed before the next step runs."""
 
     def __init__(self, path: Path):
@@ -106,11 +107,12 @@ class Ledger(AttemptLog):
             ) from exc
 
     def _migrate(self) -> None:
-        """Add columns that ledgers made by older certkit versions lack."""
+        """Add the columns and tables that ledgers made by older certkit versions lack."""
         have = {r[1] for r in self.db.execute("PRAGMA table_info(attempts)")}
         for column, kind in (("seq", "INTEGER NOT NULL DEFAULT 0"), ("handed_at", "REAL")):
             if column not in have:
                 self.db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
+        self.db.executescript(TRACKING_SCHEMA)  # bounces, personal links, view/download counters
 
     def close(self) -> None:
         """Close the database and release the event's lock."""
