@@ -144,12 +144,17 @@ class AttemptLog:
             (state, detail, code, stamp, attempt),
         )
         if row and not row["test"]:
+            before = db.execute(
+                "SELECT COUNT(*) FROM attempts WHERE cert_id = ? AND state = 'sent' AND test = 0 "
+                "AND id != ?", (row["cert_id"], attempt)).fetchone()[0]
             db.execute(
                 "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
                 "sent_at = CASE WHEN ? = 'Sent' THEN ? ELSE sent_at END WHERE cert_id = ?",
                 (status, detail, now(), status, stamp, row["cert_id"]),
             )
-            self._audit(db, row["cert_id"], "send", f"{state} {detail}".strip())
+            action = ("resent" if before else "sent") if state == "sent" else f"send {state}"
+            to = db.execute("SELECT to_addr FROM attempts WHERE id = ?", (attempt,)).fetchone()[0]
+            self._audit(db, row["cert_id"], action, f"to {to} {detail}" if state == "sent" else detail)
 
     def recover(self) -> list[Attempt]:
         """Close attempts a killed run left open; return those now Unknown (never re-sent by `run`).

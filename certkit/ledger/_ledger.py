@@ -12,7 +12,9 @@ from typing import Any
 
 from ..errors import LedgerError
 from ..ids import new_certificate_id
+from ..status import REPLACED, REVOKED
 from ._attempts import AttemptLog, now
+from ._audit import AuditLog
 from ._tracking import TRACKING_SCHEMA, TrackingLog
 
 LEDGER_FILE = "certkit.db"
@@ -77,6 +79,10 @@ class Record:
     detail: str
     sent_at: str
     synced: bool
+    replaces: str = ""  # the certificate this one was reissued from
+    replaced_by: str = ""  # the certificate reissued in its place (status Replaced)
+    ended_at: str = ""  # when it was revoked or replaced
+    reason: str = ""  # the public reason for revoking or reissuing it
 
     @classmethod
     def from_row(cls, r: sqlite3.Row) -> Record:
@@ -87,7 +93,19 @@ class Record:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 
-class Ledger(AttemptLog, TrackingLog):
+# columns added after the first release: (table, column, declaration); added when missing
+MIGRATIONS = [
+    ("attempts", "seq", "INTEGER NOT NULL DEFAULT 0"),
+    ("attempts", "handed_at", "REAL"),
+    ("certificates", "replaces", "TEXT NOT NULL DEFAULT ''"),
+    ("certificates", "replaced_by", "TEXT NOT NULL DEFAULT ''"),
+    ("certificates", "ended_at", "TEXT NOT NULL DEFAULT ''"),
+    ("certificates", "reason", "TEXT NOT NULL DEFAULT ''"),
+    ("audit", "command", "TEXT NOT NULL DEFAULT ''"),
+]
+
+
+class Ledger(AuditLog, AttemptLog, TrackingLog):
     """The event's SQLite ledger; every state change is committed before the next step runs."""
 
     def __init__(self, path: Path):
@@ -107,11 +125,14 @@ class Ledger(AttemptLog, TrackingLog):
             ) from exc
 
     def _migrate(self) -> None:
-        """Add the columns and tables that ledgers made by older certkit versions lack."""
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(attempts)")}
-        for column, kind in (("seq", "INTEGER NOT NULL DEFAULT 0"), ("handed_at", "REAL")):
-            if column not in have:
-                self.db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
+        """Add columns that ledgers made by older certkit versions lack (see MIGRATIONS)."""
+        have: dict[str, set[str]] = {}
+        for table, column, kind in MIGRATIONS:
+            if table not in have:
+                have[table] = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have[table]:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                have[table].add(column)
         self.db.executescript(TRACKING_SCHEMA)  # bounces, personal links, view/download counters
 
     def close(self) -> None:
@@ -190,6 +211,70 @@ class Ledger(AttemptLog, TrackingLog):
             if "status" in values:
                 self._audit(db, cert_id, "status", f"{values['status']} {values.get('detail', '')}")
 
+    def log(self, cert_id: str, action: str, detail: str = "") -> None:
+        """Note an event in the certificate's audit trail (e.g. "issued" when its PDF is made)."""
+        with self._tx() as db:
+            self._audit(db, cert_id, action, detail)
+
+    def replace(self, old_id: str, reason: str, *, fingerprint: str, row_number: int, email: str,
+                name: str) -> Record:
+        """Reissue: a new certificate (fresh ID) for the row, and the old one Replaced by it, in
+        one transaction, so no stop can leave two live certificates or none. Returns the new one."""
+        old = self.get(old_id)
+        if old is None or old.status in (REPLACED, REVOKED):
+            state = old.status.lower() if old else "unknown"
+            raise LedgerError(f"Certificate {old_id} is {state}; it cannot be reissued.")
+        stamp = now()
+        for _ in range(20):
+            cid = new_certificate_id()
+            try:
+                with self._tx() as db:
+                    db.execute(
+                        "INSERT INTO certificates (cert_id, fingerprint, row_number, email, name, "
+                        "replaces, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (cid, fingerprint, row_number, email, name, old_id, reason, stamp, stamp),
+                    )
+                    db.execute(
+                        "UPDATE certificates SET status = ?, replaced_by = ?, ended_at = ?, "
+                        "reason = ?, detail = ?, synced = 1, updated_at = ? WHERE cert_id = ?",
+                        (REPLACED, cid, stamp, reason, f"Replaced by {cid}", stamp, old_id),
+                    )
+                    self._audit(db, old_id, "replaced", f"by {cid}: {reason}")
+                    self._audit(db, cid, "reissued", f"replaces {old_id}: {reason}")
+            except sqlite3.IntegrityError:
+                continue  # the random ID exists already (revoked and replaced ones too): draw again
+            rec = self.get(cid)
+            assert rec is not None
+            return rec
+        raise LedgerError("Could not create a unique certificate ID; try again.")
+
+    def revoke(self, cert_id: str, reason: str) -> Record:
+        """Withdraw a certificate for good: status Revoked, with the date and the public reason."""
+        rec = self.get(cert_id)
+        if rec is None:
+            raise LedgerError(f"No certificate with ID {cert_id} in this event. Check the spelling.")
+        if rec.status == REVOKED:
+            return rec
+        stamp = now()
+        detail = f"Revoked on {stamp[:10]}" + (f": {reason}" if reason else "")
+        with self._tx() as db:
+            db.execute(
+                "UPDATE certificates SET status = ?, ended_at = ?, reason = ?, detail = ?, "
+                "synced = 0, updated_at = ? WHERE cert_id = ?",
+                (REVOKED, stamp, reason, detail, stamp, cert_id),
+            )
+            self._audit(db, cert_id, "revoked", reason or "no reason given")
+        return self.get(cert_id) or rec
+
+    def current(self, cert_id: str) -> Record | None:
+        """The certificate that stands for `cert_id` now: itself, or the one that replaced it."""
+        rec = self.get(cert_id)
+        seen = set()
+        while rec and rec.replaced_by and rec.cert_id not in seen:
+            seen.add(rec.cert_id)
+            rec = self.get(rec.replaced_by) or rec
+        return rec
+
     def unsynced(self) -> list[Record]:
         """Certificates whose current status is not yet shown in the sheet."""
         rows = self.db.execute("SELECT * FROM certificates WHERE synced = 0").fetchall()
@@ -229,12 +314,6 @@ class Ledger(AttemptLog, TrackingLog):
         rows = self.db.execute("SELECT status, COUNT(*) FROM certificates GROUP BY status")
         return {r[0]: r[1] for r in rows}
 
-    def _audit(self, db: sqlite3.Connection, cert_id: str, action: str, detail: str) -> None:
-        """Append to the audit trail (inside the caller's transaction)."""
-        db.execute(
-            "INSERT INTO audit (at, cert_id, action, detail) VALUES (?, ?, ?, ?)",
-            (now(), cert_id, action, detail),
-        )
 
 
 def open_ledger(folder: Path) -> Ledger:

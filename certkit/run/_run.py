@@ -170,6 +170,8 @@ def produce(
                 job.record.cert_id, pdf=str(done.pdf.relative_to(event.folder)), pages=done.pages,
                 fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
             )
+            ledger.log(job.record.cert_id, "issued", f"PDF made for row {job.row.number} "
+                       f"({done.pages} page(s))")
             job.record = ledger.get(job.record.cert_id) or job.record
             ready.append(job)
     except CertkitError as exc:
