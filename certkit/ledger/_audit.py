@@ -13,7 +13,7 @@ _COMMAND: ContextVar[str] = ContextVar("certkit_command", default="")
 
 # what `certkit history` shows by default; "status" entries (every internal change) only with --all
 ACTIONS = ("created", "issued", "sent", "resent", "send failed", "send unknown", "reissued",
-           "revoked", "replaced")
+           "revoked", "replaced", "bounced", "claimed")
 
 
 @contextmanager
