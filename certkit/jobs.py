@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .config import Event
-from .docs import (
-    verify_url,
-)
+from .docs import certkit_values
 from .errors import CertkitError
 from .ledger import Ledger, Record
 from .sheets import (
@@ -110,8 +108,7 @@ def mail_fields(event: Event, job: Job) -> dict[str, str]:
     fields.update(
         name=job.row.get(event.roster.name_column).strip(),
         email=job.row.get(event.roster.email_column).strip(),
-        certificate_id=job.record.cert_id,
-        verify_url=verify_url(event, job.record.cert_id),
-        event_name=event.name,
     )
+    fields.update({k: v for k, v in certkit_values(event, job.record.cert_id).items()
+                   if k.isidentifier()})
     return fields

@@ -147,11 +147,14 @@ def test_cp1252_roster_is_read_and_checked(tmp_path):
 
 def test_unmapped_placeholder_and_bad_filter_block_everything(tmp_path):
     event = nasty_event(tmp_path / "g")
-    event.mapping = {"full_name": "Full Name"}
+    event.mapping = {"full_name": "Full Name"}  # 'course' is still filled: same name as 'Course'
+    event.dates = {}
     event.roster.eligible = "Score => 80"
     report = check(event)
     glob = report.global_blocking()
-    assert has(glob, None, B, "Placeholder 'course' has no value", suggestion="Closest column: 'Course'")
+    assert not has(glob, None, B, "Placeholder 'course'")
+    assert has(glob, None, B, "Placeholder 'completion_date' has no value",
+               suggestion="Closest column: 'Completion Date'")
     assert has(glob, None, B, "roster.eligible", suggestion="")
     assert "Nothing can be sent" in report.to_text()
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from .._text import clean_text, normalize, suggest
 from ..config import Event
 from ..docs import (
-    BUILTIN_PLACEHOLDERS,
+    MISSING,
     NUMERIC,
     auto_map,
     date_style,
     default_order,
+    field_sources,
     numeric_order,
     parse_date,
     picture_problems,
@@ -21,7 +22,7 @@ from ..docs import (
 from ..emails import check_email, normalize_email
 from ..errors import CertkitError
 from ..findings import BLOCKING, WARNING, Finding, Report
-from ..sheets import Roster, Row
+from ..sheets import Roster, Row, find_column
 from ._eligibility import BLANK_ROW, ExcludedRow, eligible_rows, is_blank
 from ._text import name_case_problem, odd_characters, proper_case
 
@@ -29,33 +30,26 @@ from ._text import name_case_problem, odd_characters, proper_case
 def placeholder_columns(
     event: Event, header: Sequence[str], placeholders: Sequence[str], pictures: Sequence[str] = ()
 ) -> tuple[dict[str, str], list[Finding]]:
-    """Placeholder -> the column that fills it (as rendering will do), and blocking findings for
-    placeholders nothing fills or whose column is missing."""
+    """Placeholder -> the column that fills it (the resolver rendering uses), and blocking findings
+    for placeholders nothing fills or whose column is missing."""
     columns: dict[str, str] = {}
     problems: list[Finding] = []
-    free = set(BUILTIN_PLACEHOLDERS) | set(event.template.pictures) | set(pictures)
     unresolved: list[str] = []
-    for name in dict.fromkeys(placeholders):
-        if name in event.dates:
-            col = event.dates[name].column
-            where = f'[dates."{name}"] column'
-        elif name in event.constants or name in free:
-            continue
-        elif name in event.mapping:
-            col, where = event.mapping[name], "[mapping]"
-        elif name in header:
-            col, where = name, ""
-        else:
+    for name, source in field_sources(event, placeholders, header, pictures).items():
+        if source.kind == MISSING:
             unresolved.append(name)
             continue
-        if col in header:
+        if not source.needs_column:
+            continue
+        col = find_column(header, source.column)
+        if col:
             columns[name] = col
         else:
             problems.append(Finding(
-                None, col or None, BLOCKING,
-                f"Placeholder '{name}' is set to column '{col}' in event.toml {where}, but the "
-                "roster has no such column.",
-                (suggest(col, header) + " Fix the name in event.toml or in the sheet.").strip(),
+                None, source.column or None, BLOCKING,
+                f"Placeholder '{name}' is set to column '{source.column}' in event.toml "
+                f"{source.setting}, but the roster has no such column.",
+                (suggest(source.column, header) + " Fix the name in event.toml or in the sheet.").strip(),
             ))
     if unresolved:
         guess = auto_map(unresolved, [h for h in header if h not in columns.values()])

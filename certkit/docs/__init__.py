@@ -3,13 +3,31 @@
 from ._bundled import bundled_template, bundled_templates, install_template
 from ._chunks import MARK, W, inspect_template, render_chunk
 from ._dates import NUMERIC, SERIAL, WORDS, date_style, default_order, format_date, numeric_order, parse_date
-from ._fields import Certificate, qr_png, render_docx, row_fields, verify_url
+from ._fields import Certificate, qr_png, render_docx
 from ._fonts import PACKAGES, SCRIPT_WORDS, available, font_file, glyph_gaps, placeholder_fonts, slot_of
 from ._gdocs import DOCX_MIME, document_id, export_google_doc
-from ._mapping import BUILTIN_PLACEHOLDERS, MappingResult, auto_map, builtin_names, key, save_mapping
+from ._mapping import MappingResult, auto_map, builtin_names, key, save_mapping
 from ._pdf import LibreOfficeConverter, PdfConverter, get_converter
 from ._pictures import picture_problems, picture_sources
 from ._preview import PREVIEW_ID, WORK_DIR, Preview, check_pages, check_rendered, preview
+from ._resolve import (
+    BUILTIN_PLACEHOLDERS,
+    CERTKIT,
+    CERTKIT_FIELDS,
+    COLUMN,
+    CONSTANT,
+    DATE,
+    MISSING,
+    PICTURE,
+    QR_NAME,
+    FieldSource,
+    certkit_values,
+    field_source,
+    field_sources,
+    field_text,
+    row_fields,
+    verify_url,
+)
 from ._split import certificate_pages
 from ._stage import CHUNK, _chunk_size, render_certificates
 from ._templates import (
@@ -23,17 +41,26 @@ from ._templates import (
 
 __all__ = [
     "BUILTIN_PLACEHOLDERS",
+    "CERTKIT",
+    "CERTKIT_FIELDS",
     "CHUNK",
+    "COLUMN",
+    "CONSTANT",
+    "DATE",
     "DOCX_MIME",
     "MARK",
+    "MISSING",
     "NUMERIC",
     "PACKAGES",
+    "PICTURE",
     "PREVIEW_ID",
+    "QR_NAME",
     "SCRIPT_WORDS",
     "SERIAL",
     "WORDS",
     "WORK_DIR",
     "Certificate",
+    "FieldSource",
     "LibreOfficeConverter",
     "MappingResult",
     "PdfConverter",
@@ -48,6 +75,7 @@ __all__ = [
     "bundled_template",
     "bundled_templates",
     "certificate_pages",
+    "certkit_values",
     "check_pages",
     "check_rendered",
     "check_template",
@@ -55,6 +83,9 @@ __all__ = [
     "default_order",
     "document_id",
     "export_google_doc",
+    "field_source",
+    "field_sources",
+    "field_text",
     "font_file",
     "format_date",
     "get_converter",

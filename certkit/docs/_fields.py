@@ -12,16 +12,10 @@ from typing import Any
 from ..config import Event
 from ..errors import TemplateError
 from ..sheets import Row
-from ._dates import format_date
+from ._resolve import QR_NAME, verify_url
 from ._templates import PreparedTemplate, apply_pictures, picture_sources, template_context
 
-QR_NAME = "qr_code"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def verify_url(event: Event, certificate_id: str) -> str:
-    """The address the QR code points to: `{verify_base_url}/{certificate_id}`."""
-    return f"{event.verify_base_url.rstrip('/')}/{certificate_id}"
 
 
 @lru_cache(maxsize=512)
@@ -49,35 +43,6 @@ class Certificate:
     row: Row
     certificate_id: str
     fields: dict[str, str]  # placeholder -> text
-
-
-def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: str) -> dict[str, str]:
-    """The text for each placeholder: mapped column, constant, formatted date, or certkit's own."""
-    builtin = {
-        "certificate_id": certificate_id,
-        "Certificate ID": certificate_id,
-        "verify_url": verify_url(event, certificate_id),
-        "event_name": event.name,
-    }
-    fields: dict[str, str] = {}
-    for name in placeholders:
-        if name in event.dates:
-            spec = event.dates[name]
-            try:
-                fields[name] = format_date(
-                    row.get(spec.column), spec.format, spec.locale, spec.order
-                )
-            except ValueError as exc:
-                raise TemplateError(str(exc), row=row.number, column=spec.column) from exc
-        elif name in event.constants:
-            fields[name] = event.constants[name]
-        elif name in event.mapping:
-            fields[name] = row.get(event.mapping[name]).strip()
-        elif name in builtin:
-            fields[name] = builtin[name]
-        elif name in row.values:
-            fields[name] = row.get(name).strip()
-    return fields
 
 
 def xml_text(value: str) -> str:

@@ -13,9 +13,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from ..config import Event, save_setting
+from ._resolve import BUILTIN_PLACEHOLDERS
 
-# Placeholders certkit fills itself: no column needed.
-BUILTIN_PLACEHOLDERS = ("certificate_id", "Certificate ID", "verify_url", "event_name", "qr_code")
 GUESS_CUTOFF = 0.75
 
 

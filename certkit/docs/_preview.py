@@ -10,8 +10,9 @@ from ..config import Event
 from ..errors import ConversionError
 from ..findings import BLOCKING, Finding
 from ..sheets import Row
-from ._fields import Certificate, render_docx, row_fields
+from ._fields import Certificate, render_docx
 from ._pdf import PdfConverter, get_converter, page_count
+from ._resolve import row_fields
 from ._templates import PreparedTemplate, prepare_template, template_file
 
 PREVIEW_ID = "PREVIEW-0000"  # shown where the certificate ID goes; never a real ID

@@ -8,8 +8,9 @@ from ._files import (
     roster_location,
     worksheet_names,
 )
+from ._header import column_letter, column_number, parse_table, status_targets
 from ._matching import CHANGED, changed_after_sending, match_rows
-from ._roster import Roster, RosterSource, Row, StatusUpdate, fingerprint
+from ._roster import Roster, RosterSource, Row, StatusUpdate, find_column, fingerprint
 
 # Google's names load on first use: gspread and google-auth are the optional `sheets` extra.
 _GOOGLE = {
@@ -47,12 +48,17 @@ __all__ = [
     "account_of",
     "authorize",
     "changed_after_sending",
+    "column_letter",
+    "column_number",
+    "find_column",
     "fingerprint",
     "google_errors",
     "make_client",
     "match_rows",
     "open_roster",
+    "parse_table",
     "roster_location",
+    "status_targets",
     "token_path",
     "worksheet_names",
 ]

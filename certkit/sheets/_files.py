@@ -15,7 +15,8 @@ from typing import Any
 
 from ..config import Event
 from ..errors import ConfigError, RosterError
-from ._roster import Roster, RosterSource, Row, StatusUpdate, check_header, locate_rows
+from ._header import find_column, parse_table, status_targets
+from ._roster import Roster, RosterSource, StatusUpdate, locate_rows
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,18 +36,25 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _status_targets(header: list[str], columns: dict[str, str], extra: Sequence[str]) -> dict[str, int]:
-    """Column name -> 1-based index for each status column, adding missing ones at the end."""
-    targets: dict[str, int] = {}
-    for name in list(columns.values()) + list(extra):
-        if name in targets:
-            continue
-        if name in header:
-            targets[name] = header.index(name) + 1
-        else:
-            header.append(name)
-            targets[name] = len(header)
-    return targets
+def _status_targets(
+    header: list[str], columns: dict[str, str], extra: Sequence[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Column name -> 1-based index for each status column, and the names added to `header`."""
+    targets, created = status_targets(header, [*columns.values(), *extra])
+    header.extend(created)
+    return targets, created
+
+
+def _row_cells(
+    up: StatusUpdate, columns: dict[str, str], header: list[str], targets: dict[str, int]
+) -> dict[str, str]:
+    """Column name -> text for one update: its status cells and its extra cells (e.g. a fixed email)."""
+    cells = {columns[k]: v for k, v in up.values.items()}
+    for name, text in up.extra.items():
+        found = find_column(header, name)
+        if found in targets:
+            cells[found] = text
+    return cells
 
 
 class XlsxRosterSource:
@@ -94,18 +102,10 @@ class XlsxRosterSource:
     def read(self) -> Roster:
         """Read the header and every non-empty row below it (formulas as their last computed value)."""
         sheet = self._sheet(self._load(data_only=True))
-        rows = list(sheet.iter_rows(min_row=self.header_row, values_only=True))
-        if not rows:
+        rows = [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+        if len(rows) < self.header_row:
             raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
-        header = [cell_text(v).strip() for v in rows[0]]
-        while header and not header[-1]:
-            header.pop()
-        check_header(header, self.header_row)
-        out = []
-        for offset, values in enumerate(rows[1:], start=self.header_row + 1):
-            texts = [cell_text(v) for v in values[: len(header)]]
-            if any(t.strip() for t in texts):
-                out.append(Row(offset, dict(zip(header, texts + [""] * (len(header) - len(texts))))))
+        header, out = parse_table(rows, self.header_row)
         return Roster(header, out, f"{self.path.name} ({sheet.title})", self.header_row)
 
     def write(self, updates: Sequence[StatusUpdate]) -> None:
@@ -117,13 +117,12 @@ class XlsxRosterSource:
         book = self._load(data_only=False)
         sheet = self._sheet(book)
         header = list(current.header)
-        extra = sorted({c for u in updates for c in u.extra if c in header})
-        targets = _status_targets(header, self.status_columns, extra)
-        for name, col in targets.items():
-            sheet.cell(row=self.header_row, column=col).value = name
+        extra = sorted({find_column(header, c) for u in updates for c in u.extra} - {''})
+        targets, created = _status_targets(header, self.status_columns, extra)
+        for name in created:
+            sheet.cell(row=self.header_row, column=targets[name]).value = name
         for i, up in enumerate(updates):
-            cells = {self.status_columns[k]: v for k, v in up.values.items()}
-            cells.update({c: v for c, v in up.extra.items() if c in targets})
+            cells = _row_cells(up, self.status_columns, header, targets)
             for name, text in cells.items():
                 cell = sheet.cell(row=found[i], column=targets[name])
                 cell.value = text
@@ -198,15 +197,7 @@ class CsvRosterSource:
             raise RosterError(f"{self.path.name} is not a well-formed CSV file: {exc}.") from exc
         if len(records) < self.header_row:
             raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
-        header = [h.strip() for h in records[self.header_row - 1]]
-        while header and not header[-1]:
-            header.pop()
-        check_header(header, self.header_row)
-        rows = []
-        for number, rec in enumerate(records[self.header_row :], start=self.header_row + 1):
-            if any(v.strip() for v in rec):
-                rec = rec[: len(header)] + [""] * (len(header) - len(rec))
-                rows.append(Row(number, dict(zip(header, rec))))
+        header, rows = parse_table(records, self.header_row)
         return Roster(header, rows, self.path.name, self.header_row)
 
     def write(self, updates: Sequence[StatusUpdate]) -> None:
@@ -217,16 +208,15 @@ class CsvRosterSource:
         found = locate_rows(updates, current.rows, self.status_columns["certificate_id"], self.identity)
         records = self._records()
         header = list(current.header)
-        extra = sorted({c for u in updates for c in u.extra if c in header})
-        targets = _status_targets(header, self.status_columns, extra)
+        extra = sorted({find_column(header, c) for u in updates for c in u.extra} - {''})
+        targets, _ = _status_targets(header, self.status_columns, extra)
         old = records[self.header_row - 1]
         records[self.header_row - 1] = header + old[len(header) :]
         width = len(header)
         for i, up in enumerate(updates):
             rec = records[found[i] - 1]
             rec.extend([""] * (width - len(rec)))
-            cells = {self.status_columns[k]: v for k, v in up.values.items()}
-            cells.update({c: v for c, v in up.extra.items() if c in targets})
+            cells = _row_cells(up, self.status_columns, header, targets)
             for name, text in cells.items():
                 rec[targets[name] - 1] = csv_safe(text)
         buf = io.StringIO(newline="")

@@ -21,7 +21,8 @@ from .._text import normalize, suggest
 from ..config import Event
 from ..errors import ConfigError, RosterError
 from ._google_http import account_of, google_errors, share_hint
-from ._roster import Roster, Row, StatusUpdate, check_header, column_letter, locate_rows
+from ._header import column_letter, column_number, parse_table, status_targets
+from ._roster import Roster, Row, StatusUpdate, locate_rows
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{40,}$")
 HEADER_SCAN = 30  # rows searched for the column names when they are not where event.toml says
@@ -170,16 +171,7 @@ class GoogleSheetSource:
     def _parse(self, values: list[list[str]]) -> tuple[list[str], list[Row]]:
         """Header and non-empty rows; header problems raise RosterError naming the fix."""
         self._check_header_row(values)
-        header = [h.strip() for h in values[self.header_row - 1]]
-        while header and not header[-1]:
-            header.pop()
-        check_header(header, self.header_row)
-        rows = []
-        for number, cells in enumerate(values[self.header_row :], start=self.header_row + 1):
-            cells = cells[: len(header)] + [""] * (len(header) - len(cells))
-            if any(c.strip() for c in cells):
-                rows.append(Row(number, dict(zip(header, cells))))
-        return header, rows
+        return parse_table(values, self.header_row)
 
     def _check_header_row(self, values: list[list[str]]) -> None:
         """Point at the right header_row when the column names sit in another row."""
@@ -212,7 +204,7 @@ class GoogleSheetSource:
         header, rows = self._parse(values)
         roster = Roster(header, rows, f"{self.label} (tab '{self.sheet['title']}')", self.header_row)
         for name in self.required:
-            if _find(header, name) is None:
+            if column_number(header, name) is None:
                 roster.column(name)  # raises, suggesting the closest header
         return roster
 
@@ -237,7 +229,7 @@ class GoogleSheetSource:
         values, grid_cols = self._fetch()
         header, rows = self._parse(values)
         id_name = self.status_columns.get("certificate_id", "")
-        id_at = _find(header, id_name)
+        id_at = column_number(header, id_name)
         found = locate_rows(updates, rows, header[id_at - 1] if id_at else id_name, self.identity)
         index, created = self._targets(header, values)
         data = self._header_cells(index, created)
@@ -248,7 +240,7 @@ class GoogleSheetSource:
                 if name:
                     cells[index[name]] = text
             for name, text in update.extra.items():
-                col = _find(header, name)
+                col = column_number(header, name)
                 if col:
                     cells[col] = text
             data.extend(self._runs(found[i], cells))
@@ -257,19 +249,8 @@ class GoogleSheetSource:
 
     def _targets(self, header: list[str], values: list[list[str]]) -> tuple[dict[str, int], list[str]]:
         """Status column name -> 1-based column; missing ones go after the last used column."""
-        index: dict[str, int] = {}
-        created: list[str] = []
         used = max((len(r) for r in values[self.header_row - 1 :]), default=0)
-        for name in self.status_columns.values():
-            if name in index:
-                continue
-            col = _find(header, name)
-            if col is None:
-                used += 1
-                col = used
-                created.append(name)
-            index[name] = col
-        return index, created
+        return status_targets(header, list(self.status_columns.values()), used)
 
     def _header_cells(self, index: dict[str, int], created: list[str]) -> list[dict[str, Any]]:
         return [c for name in created for c in self._runs(self.header_row, {index[name]: name})]
@@ -320,16 +301,6 @@ class GoogleSheetSource:
             self.client.http_client.values_batch_update(
                 self.key, body={"valueInputOption": "RAW", "data": data}
             )
-
-
-def _find(header: list[str], name: str) -> int | None:
-    """1-based column of `name`: exact match first, then ignoring case and spaces."""
-    if not name:
-        return None
-    if name in header:
-        return header.index(name) + 1
-    folded = normalize(name)
-    return next((i + 1 for i, h in enumerate(header) if normalize(h) == folded), None)
 
 
 def _quote(title: str) -> str:

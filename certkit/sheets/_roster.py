@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from .._text import normalize, suggest
 from ..errors import RosterChanged, RosterError
+
+
+def find_column(header: Iterable[str], name: str) -> str:
+    """The header that `name` means: exact first, then ignoring case and spacing; '' if none.
+
+    The one column lookup of every roster back-end, the checks and the run."""
+    if not name:
+        return ""
+    names = header if isinstance(header, (dict, set, frozenset)) else list(header)
+    if name in names:
+        return name
+    folded = normalize(name)
+    return next((h for h in names if normalize(h) == folded), "")
 
 
 @dataclass(frozen=True)
@@ -19,8 +32,11 @@ class Row:
     values: dict[str, str]
 
     def get(self, column: str) -> str:
-        """The cell's text for `column` ("" when the column or the cell is empty)."""
-        return self.values.get(column, "") or ""
+        """The cell's text for `column`, its name matched as the header parser matches it
+        (exact, then ignoring case and spacing); "" when the column or the cell is empty."""
+        if column in self.values:
+            return self.values[column] or ""
+        return self.values.get(find_column(self.values, column), "") or ""
 
 
 @dataclass
@@ -33,9 +49,11 @@ class Roster:
     header_row: int = 1
 
     def column(self, name: str) -> str:
-        """The header exactly matching `name`, or a RosterError that suggests the closest one."""
-        if name in self.header:
-            return name
+        """The header `name` means (exact, then ignoring case and spacing), or a RosterError
+        that suggests the closest one."""
+        found = find_column(self.header, name)
+        if found:
+            return found
         raise RosterError(
             f"The roster has no column '{name}'.{suggest(name, self.header)} "
             "Fix the column name in the sheet or in event.toml.",
@@ -72,44 +90,6 @@ def fingerprint(row: Row, columns: Sequence[str]) -> str:
     """A short stable hash of the identity columns (e.g. email and name) to find a row again."""
     joined = "\x1f".join(normalize(row.get(c)) for c in columns)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
-
-
-def check_header(header: Sequence[str], header_row: int = 1) -> None:
-    """Refuse blank or duplicate header names, naming the columns, before anything runs."""
-    seen: dict[str, int] = {}
-    last = max((i for i, h in enumerate(header) if h.strip()), default=-1)
-    if last < 0:
-        raise RosterError(
-            f"Row {header_row} of the roster is empty: the first row must hold the column names "
-            "(or set header_row in event.toml).",
-            row=header_row,
-        )
-    for i, name in enumerate(header[: last + 1]):
-        letter = column_letter(i + 1)
-        if not name.strip():
-            raise RosterError(
-                f"Column {letter} has no name in the header row. Type a name into cell "
-                f"{letter}{header_row}, or delete the column.",
-                row=header_row,
-            )
-        key = normalize(name)
-        if key in seen:
-            raise RosterError(
-                f"Two columns are both called '{name}' (columns {column_letter(seen[key] + 1)} and "
-                f"{letter}). Rename one of them.",
-                row=header_row,
-                column=name,
-            )
-        seen[key] = i
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letters for a 1-based index (1 -> A, 27 -> AA)."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def locate_rows(

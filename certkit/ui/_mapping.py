@@ -10,7 +10,7 @@ from typing import Any
 
 from ..checks import check_event
 from ..config import Event
-from ..docs import PreparedTemplate, builtin_names, preview, save_mapping
+from ..docs import CERTKIT, CONSTANT, DATE, PICTURE, PreparedTemplate, field_sources, preview, save_mapping
 from ..sheets import Roster, Row
 from ._base import Panel, Session, note, widgets
 
@@ -33,15 +33,14 @@ def library_preview(session: Session) -> Previewer:
 
 def fixed_placeholders(event: Event, prepared: PreparedTemplate) -> dict[str, str]:
     """Placeholders that need no column, with where their text comes from, in words."""
-    builtin = builtin_names(event, prepared.pictures)
     out = {}
-    for name in prepared.placeholders:
-        if name in event.dates:
+    for name, source in field_sources(event, prepared.placeholders, pictures=prepared.pictures).items():
+        if source.kind == DATE:
             spec = event.dates[name]
             out[name] = f"the date in column '{spec.column}', written as {spec.format}"
-        elif name in event.constants:
+        elif source.kind == CONSTANT:
             out[name] = f"the same text for everyone: '{event.constants[name]}'"
-        elif name in builtin:
+        elif source.kind in (CERTKIT, PICTURE):
             out[name] = "filled in by certkit"
     return out
 
