@@ -240,6 +240,19 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bounces(args: argparse.Namespace) -> int:
+    """Read the sender's inbox (read-only) for bounces since the first send; mark those rows Bounced.
+
+    Each Bounced row's Detail says why ("no such address", "mailbox full", "refused as spam") and
+    the command to resend. Auto-replies and people's replies are left alone.
+    Example: certkit bounces my-event
+    """
+    from .send import find_bounces
+
+    print(find_bounces(_load(args)).to_text())
+    return 0
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     """Store the mail password (Gmail: an app password) in this computer's keyring.
 
@@ -339,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="send to this corrected address instead")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
     add("reconcile", cmd_reconcile).add_argument("folder", type=Path)
+    add("bounces", cmd_bounces).add_argument("folder", type=Path)
     p = add("login", cmd_login)
     p.add_argument("backend", choices=["gmail", "smtp"])
     p.add_argument("folder", type=Path, nargs="?", help="event folder to take the username from")

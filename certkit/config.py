@@ -100,6 +100,7 @@ class TransportConfig:
     imap_port: int = 0
     imap_security: str = "ssl"  # ssl | starttls | none
     sent_folder: str = ""  # empty = the folder the server marks as Sent
+    bounce_folder: str = "INBOX"  # where bounces arrive (`certkit bounces` reads it, read-only)
 
 
 @dataclass

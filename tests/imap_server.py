@@ -43,12 +43,13 @@ class ImapServer:
         conn.login(self.user, self.password)
         return conn
 
-    def append(self, raw: bytes) -> None:
-        """File a message in Sent (what Gmail does with everything sent through its SMTP server)."""
+    def append(self, raw: bytes, folder: str = "Sent") -> None:
+        """File a message in Sent (what Gmail does with everything sent through its SMTP server),
+        or in another folder (a bounce into INBOX)."""
         with self.lock:
             conn = self._client()
             try:
-                typ, data = conn.append("Sent", None, None, raw)
+                typ, data = conn.append(folder, None, None, raw)
                 assert typ == "OK", data
             finally:
                 conn.logout()
@@ -68,12 +69,23 @@ class ImapServer:
             finally:
                 conn.logout()
 
-    def clear(self) -> None:
-        """Empty the Sent folder."""
+    def flags(self, folder: str = "INBOX") -> list[bytes]:
+        """Every message's UID and flags in `folder` (read-only), to show nothing was touched."""
         with self.lock:
             conn = self._client()
             try:
-                conn.select("Sent")
+                conn.select(folder, readonly=True)
+                _, data = conn.fetch("1:*", "(UID FLAGS)")
+                return sorted(d for d in data if isinstance(d, bytes))
+            finally:
+                conn.logout()
+
+    def clear(self, folder: str = "Sent") -> None:
+        """Empty a folder (Sent by default)."""
+        with self.lock:
+            conn = self._client()
+            try:
+                conn.select(folder)
                 _, data = conn.search(None, "ALL")
                 for num in (data[0] or b"").split():
                     conn.store(num, "+FLAGS", "\\Deleted")

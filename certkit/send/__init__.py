@@ -1,15 +1,20 @@
 """Mail: message building, transports (Gmail, SMTP, outbox), the send loop, quota, Sent-folder reconcile."""
 
+from ._bounces import BounceReport, find_bounces
 from ._credentials import ENV_DEFAULTS, keyring_service, store_password
+from ._dsn import Notice, read_notice
+from ._imap import parse_list
 from ._loop import deliver
 from ._message import build_message
 from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota
-from ._reconcile import Settled, parse_list, reconcile
+from ._reconcile import Settled, reconcile
 from ._transports import GmailTransport, SmtpTransport, auth_advice, classify, open_transport, password_env
 
 __all__ = [
     "ENV_DEFAULTS",
+    "BounceReport",
     "GmailTransport",
+    "Notice",
     "SendPlan",
     "Settled",
     "SmtpTransport",
@@ -20,10 +25,12 @@ __all__ = [
     "classify",
     "daily_limit",
     "deliver",
+    "find_bounces",
     "keyring_service",
     "open_transport",
     "parse_list",
     "password_env",
+    "read_notice",
     "read_quota",
     "reconcile",
     "store_password",

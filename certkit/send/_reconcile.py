@@ -8,19 +8,17 @@ Unknown, and Detail says how to resend it.
 
 from __future__ import annotations
 
-import imaplib
-import re
 import ssl
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Event
-from ..errors import AuthError, ConfigError, SendError
+from ..errors import ConfigError
 from ..ledger import now, open_ledger
 from ..sheets import RosterSource
-from ._credentials import get_password, keyring_service
+from ._imap import ImapAccount, imap_login, imap_quote
 
 if TYPE_CHECKING:
     from ..jobs import Run
@@ -42,67 +40,19 @@ class SentFolder(Protocol):
         ...
 
 
-def _quote(text: str) -> str:
-    """An IMAP quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def parse_list(data: list) -> list[tuple[str, str]]:
-    """(flags, name) of every mailbox in a LIST reply, names as the server spells them."""
-    out = []
-    for item in data:
-        if not isinstance(item, bytes):
-            continue
-        m = re.match(rb'\((?P<flags>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.+)$', item)
-        if not m:
-            continue
-        name = m["name"].decode("utf-8", "replace")
-        if name.startswith('"') and name.endswith('"'):
-            name = re.sub(r"\\(.)", r"\1", name[1:-1])
-        out.append((m["flags"].decode("ascii", "replace"), name))
-    return out
-
-
-class ImapSentFolder:
+class ImapSentFolder(ImapAccount):
     """The Sent folder of an IMAP account (Gmail: imap.gmail.com:993), searched read-only."""
 
-    def __init__(self, host: str, port: int = 0, *, security: str = "ssl", username: str,
-                 password: str, folder: str = "", context: ssl.SSLContext | None = None,
-                 timeout: float = 30.0):
-        if security not in ("ssl", "starttls", "none"):
-            raise ConfigError(f"[transport] imap_security = '{security}' is unknown. Use ssl, "
-                              "starttls or none.")
-        self.host, self.security, self.folder = host, security, folder
-        self.port = port or (993 if security == "ssl" else 143)
-        self.context = context or ssl.create_default_context()
-        where = f"{host}:{self.port}"
-        try:
-            if security == "ssl":
-                self.conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(host, self.port, ssl_context=self.context,
-                                                             timeout=timeout)
-            else:
-                self.conn = imaplib.IMAP4(host, self.port, timeout=timeout)
-                if security == "starttls":
-                    self.conn.starttls(ssl_context=self.context)
-        except (OSError, imaplib.IMAP4.error) as exc:
-            raise SendError(f"Could not connect to {where} to look in the Sent folder ({exc}).") from None
-        try:
-            self.conn.login(username, password)
-        except imaplib.IMAP4.error as exc:
-            self.close()
-            raise AuthError(f"{where} refused the login to look in the Sent folder ({exc}). Gmail "
-                            "uses the same app password as for sending.") from None
+    purpose = "look in the Sent folder"
+
+    def __init__(self, host: str, port: int = 0, *, folder: str = "", **login: Any):
+        super().__init__(host, port, **login)
         self.folder = folder or self._find_sent()
-        typ, data = self.conn.select(_quote(self.folder), readonly=True)
-        if typ != "OK":
-            self.close()
-            raise ConfigError(f"The folder '{self.folder}' on {where} cannot be opened ({data}). "
-                              "Set [transport] sent_folder to the name of your Sent folder.")
+        self.examine(self.folder, "sent_folder")
 
     def _find_sent(self) -> str:
         """The mailbox flagged \\Sent (RFC 6154), else one with a usual name."""
-        typ, data = self.conn.list('""', "*")
-        boxes = parse_list(data if typ == "OK" else [])
+        boxes = self.folders()
         for flags, name in boxes:
             if "\\sent" in flags.lower().split():
                 return name
@@ -115,18 +65,8 @@ class ImapSentFolder:
 
     def has(self, message_id: str) -> bool:
         """Whether the Sent folder holds a message with this Message-ID."""
-        try:
-            typ, data = self.conn.search(None, "HEADER", "Message-ID", _quote(message_id))
-        except (OSError, imaplib.IMAP4.error) as exc:
-            raise SendError(f"Searching the Sent folder on {self.host} failed ({exc}).") from None
-        return typ == "OK" and bool(data and data[0] and data[0].split())
-
-    def close(self) -> None:
-        """Log out."""
-        try:
-            self.conn.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
+        data = self.call("search", None, "HEADER", "Message-ID", imap_quote(message_id))
+        return bool(data and data[0] and data[0].split())
 
 
 class OutboxSentFolder:
@@ -152,15 +92,10 @@ def open_sent_folder(event: Event, *, context: ssl.SSLContext | None = None) -> 
     cfg = event.transport
     if cfg.backend == "outbox":
         return OutboxSentFolder(event.path(cfg.outbox_dir))
-    host = cfg.imap_host or ("imap.gmail.com" if cfg.backend == "gmail" else "")
-    if not host:
+    login = imap_login(event)
+    if login is None:
         return None
-    from ._transports import password_env
-
-    service = keyring_service(cfg.backend, cfg.host)
-    password = get_password(service, cfg.username, password_env(cfg))
-    return ImapSentFolder(host, cfg.imap_port, security=cfg.imap_security, username=cfg.username,
-                          password=password, folder=cfg.sent_folder, context=context)
+    return ImapSentFolder(folder=cfg.sent_folder, context=context, **login)  # type: ignore[arg-type]
 
 
 @dataclass
