@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ._cli_unattended import add_commands
 from .errors import CertkitError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -100,7 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                                              (3 typical certificates to yourself, marked TEST)
              certkit run my-event --send     (asks before sending)
              certkit run my-event --send --rows 3,7-9
+             certkit run my-event --send --at "2026-12-02 09:00"   (waits, then sends)
     """
+    from ._cli_unattended import check_at, wait_for_start
     from ._progress import ProgressBars
     from .checks import parse_rows
     from .run import run_event
@@ -109,11 +112,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     rows = parse_rows(args.rows) if args.rows else None
     if args.test_to and rows is None and not args.sample:
         args.sample = 3  # a test goes to one inbox: never the whole roster
+    check_at(args.at)
     if args.test_to:
         _check_address(args.test_to)
-    elif args.send and not args.yes and not _confirm_send(event, args.limit):
+    elif args.send and not args.yes and not _confirm_send(event, args.limit, at=args.at):
         print("Nothing was sent.")
         return 1
+    if not wait_for_start(args.at):
+        return 130
     bars = ProgressBars()
     try:
         summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
@@ -141,12 +147,17 @@ def _check_address(address: str) -> None:
         raise ConfigError(f"--test-to {address}: {exc}") from None
 
 
-def _confirm_send(event, limit: int | None) -> bool:
+def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: bool = False) -> bool:
     """Ask before sending, naming the count, what the daily quota allows, and the sender."""
     from .run import send_plan
 
     plan = send_plan(event, limit=limit)
     print(plan.to_text())
+    if watching or at:
+        what = ("now, and then each new eligible row as it appears," if watching else
+                f"at {at} (with any rows that become eligible by then)")
+        return _ask(f"Send {plan.allowed_now} certificate(s) {what} from {plan.sender} via "
+                    f"{plan.backend}? Type 'yes': ")
     if plan.allowed_now == 0:
         return plan.to_send == 0
     prompt = f"Send {plan.allowed_now} certificate(s) from {plan.sender} via {plan.backend}? Type 'yes': "
@@ -340,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--rows", metavar="SPEC", help="only these sheet rows, e.g. 3,7-9")
     which.add_argument("--sample", type=int, metavar="N",
                        help="only N representative rows (longest name, other scripts, ...)")
+    p.add_argument("--at", metavar="TIME",
+                   help='wait until this local time, then run, e.g. "2026-12-02 09:00"')
     p.add_argument("--test-to", metavar="ADDRESS",
                    help="send to this address instead (subject marked TEST; the sheet is "
                    "untouched); without --rows, a sample of 3")
@@ -361,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("publish", cmd_publish)
     p.add_argument("folder", type=Path)
     p.add_argument("--out", type=Path, help="where to write the site (default out/verify-site)")
+    add_commands(add, _confirm_send)
     p = add("verify", cmd_verify)
     p.add_argument("folder", type=Path)
     p.add_argument("what", help="a PDF file or a certificate ID")

@@ -19,7 +19,7 @@ LEVELS = [
     {"send"},
     {"site"},
     {"run"},
-    {"ui", "_progress", "cli", "__init__", "__main__"},
+    {"ui", "_progress", "cli", "_cli_unattended", "__init__", "__main__"},
 ]
 
 

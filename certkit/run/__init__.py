@@ -16,18 +16,26 @@ from ._events import find_events, init_event, open_event, run_demo
 from ._plan import send_plan
 from ._resend import resend, resend_target
 from ._run import run_event
+from ._schedule import in_words, local_time, parse_at, parse_every, wait_until
+from ._watch import Watcher, WatchRound, watch_event
 
 __all__ = [
+    "WatchRound",
+    "Watcher",
     "check_mail",
     "check_roster",
     "colab_sign_in",
     "describe_roster",
     "find_events",
     "in_colab",
+    "in_words",
     "init_event",
     "key_file",
     "load_colab_secret",
+    "local_time",
     "open_event",
+    "parse_at",
+    "parse_every",
     "read_roster",
     "resend",
     "resend_target",
@@ -36,4 +44,6 @@ __all__ = [
     "send_plan",
     "service_account_email",
     "store_mail_password",
+    "wait_until",
+    "watch_event",
 ]

@@ -6,7 +6,7 @@ from ._dsn import Notice, read_notice
 from ._imap import parse_list
 from ._loop import deliver
 from ._message import build_message
-from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota
+from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota, when
 from ._reconcile import Settled, reconcile
 from ._transports import GmailTransport, SmtpTransport, auth_advice, classify, open_transport, password_env
 
@@ -34,4 +34,5 @@ __all__ = [
     "read_quota",
     "reconcile",
     "store_password",
+    "when",
 ]
