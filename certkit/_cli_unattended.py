@@ -56,9 +56,10 @@ def wait_for_start(at: str | None) -> bool:
     from .run import in_words, local_time, parse_at, wait_until
 
     moment = parse_at(at)
-    print(f"Sending at {local_time(moment)} (in {in_words(moment.timestamp() - time.time())}). Keep "
-          "this window open and the computer awake. Ctrl-C cancels: nothing is sent.", flush=True)
     try:
+        print(f"Sending at {local_time(moment)} (in {in_words(moment.timestamp() - time.time())}). "
+              "Keep this window open and the computer awake. Ctrl-C cancels: nothing is sent.",
+              flush=True)
         wait_until(moment)
     except KeyboardInterrupt:
         print("Cancelled before the set time: nothing was sent.", file=sys.stderr)
