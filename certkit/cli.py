@@ -264,6 +264,22 @@ def cmd_bounces(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """How the event went: certificates per status (bounces by reason), sent and claimed per day;
+    the chart is saved as out/stats.png.
+
+    Example: certkit stats my-event
+             certkit stats my-event --chart report.png
+    """
+    from .track import CHART_FILE, event_stats, stats_chart
+
+    event = _load(args)
+    stats = event_stats(event)
+    print(stats.to_text())
+    print(f"Chart: {stats_chart(stats, args.chart or event.out / CHART_FILE)}")
+    return 0
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     """Store the mail password (Gmail: an app password) in this computer's keyring.
 
@@ -366,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
     add("reconcile", cmd_reconcile).add_argument("folder", type=Path)
     add("bounces", cmd_bounces).add_argument("folder", type=Path)
+    p = add("stats", cmd_stats)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--chart", type=Path, help="where to save the chart (default out/stats.png)")
     p = add("login", cmd_login)
     p.add_argument("backend", choices=["gmail", "smtp"])
     p.add_argument("folder", type=Path, nargs="?", help="event folder to take the username from")

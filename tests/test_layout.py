@@ -18,6 +18,7 @@ LEVELS = [
     {"summary", "jobs"},
     {"send"},
     {"site"},
+    {"track"},
     {"run"},
     {"ui", "_progress", "cli", "_cli_unattended", "__init__", "__main__"},
 ]

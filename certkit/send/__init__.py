@@ -1,6 +1,6 @@
 """Mail: message building, transports (Gmail, SMTP, outbox), the send loop, quota, Sent-folder reconcile."""
 
-from ._bounces import BounceReport, find_bounces
+from ._bounces import BounceReport, apply_notices, find_bounces
 from ._credentials import ENV_DEFAULTS, keyring_service, store_password
 from ._dsn import Notice, read_notice
 from ._imap import parse_list
@@ -20,6 +20,7 @@ __all__ = [
     "SmtpTransport",
     "Throttle",
     "_sender_note",
+    "apply_notices",
     "auth_advice",
     "build_message",
     "classify",
