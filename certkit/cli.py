@@ -173,20 +173,17 @@ def _ask(prompt: str) -> bool:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Show how many certificates are in each status.
+    """Show where every row stands: how many in each status, and the rows needing attention.
 
+    Rows that are blocked, not eligible or have no certificate yet are counted too.
     Example: certkit status my-event
+             certkit status my-event --all      (every row, one line each)
     """
-    from .ledger import open_ledger
+    from .run import event_status
 
     event = _load(args)
-    with open_ledger(event.folder) as ledger:
-        counts = ledger.counts()
-        for status, n in sorted(counts.items()):
-            print(f"{status:>10}: {n}")
-        for rec in ledger.all():
-            if rec.status not in ("Sent",):
-                print(f"  row {rec.row_number} {rec.name}: {rec.status} {rec.detail}".rstrip())
+    print(f"{event.name}: reading the participants list and the ledger…", flush=True)
+    print(event_status(event).to_text(str(args.folder), every_row=args.all))
     return 0
 
 
@@ -323,6 +320,15 @@ def _config_error(text: str) -> CertkitError:
     return ConfigError(text)
 
 
+FOLDER_HELP = "the event folder (holds event.toml; made by certkit init)"
+
+
+def _summary(doc: str) -> str:
+    """A command's one-line summary for the main help: its docstring's first paragraph."""
+    first = doc.split("\n\n")[0].split("Example:")[0]
+    return " ".join(first.split())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -334,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, handler: Handler) -> argparse.ArgumentParser:
         doc = (handler.__doc__ or "").strip()
         p = sub.add_parser(
-            name, help=doc.splitlines()[0], description=doc,
+            name, help=_summary(doc), description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.set_defaults(handler=handler)
@@ -342,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("init", cmd_init)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help="the new event folder to create (e.g. my-event)")
     p.add_argument("--template", default="classic",
                    help="bundled template name (default classic; see: certkit templates)")
     add("templates", cmd_templates)
@@ -351,15 +357,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="the .docx template")
     p.add_argument("--fix", action="store_true", help="also write FILE-fixed.docx, repaired")
     p = add("demo", cmd_demo)
-    p.add_argument("folder", type=Path, nargs="?", default=Path("demo-event"))
+    p.add_argument("folder", type=Path, nargs="?", default=Path("demo-event"),
+                   help="where to build the demo event (default demo-event)")
     p = add("check", cmd_check)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("--accept-mapping", action="store_true",
                    help="also save the guessed (closest-spelling) column matches")
     p.add_argument("--preview", type=int, default=3, metavar="N",
                    help="render N representative certificates and check they fit (default 3)")
     p = add("run", cmd_run)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("--send", action="store_true", help="mail the certificates (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
     p.add_argument("--limit", type=int, help="at most N certificates in this run")
@@ -372,18 +379,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-to", metavar="ADDRESS",
                    help="send to this address instead (subject marked TEST; the sheet is "
                    "untouched); without --rows, a sample of 3")
-    add("status", cmd_status).add_argument("folder", type=Path)
+    p = add("status", cmd_status)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
+    p.add_argument("--all", action="store_true", help="list every row, not only those needing attention")
     p = add("resend", cmd_resend)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--row", type=int, help="the row number in the sheet")
     who.add_argument("--email", help="the address the certificate went to")
     p.add_argument("--to", help="send to this corrected address instead")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
-    add("reconcile", cmd_reconcile).add_argument("folder", type=Path)
-    add("bounces", cmd_bounces).add_argument("folder", type=Path)
+    add("reconcile", cmd_reconcile).add_argument("folder", type=Path, help=FOLDER_HELP)
+    add("bounces", cmd_bounces).add_argument("folder", type=Path, help=FOLDER_HELP)
     p = add("stats", cmd_stats)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("--chart", type=Path, help="where to save the chart (default out/stats.png)")
     p = add("login", cmd_login)
     p.add_argument("backend", choices=["gmail", "smtp"])
@@ -391,27 +400,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", default="", help="the login (Gmail: your address)")
     p.add_argument("--host", default="", help="the SMTP server (smtp only)")
     p = add("publish", cmd_publish)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("--out", type=Path, help="where to write the site (default out/verify-site)")
     add_commands(add, _confirm_send)
     p = add("verify", cmd_verify)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("what", help="a PDF file or a certificate ID")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; errors print as one readable message and exit 2."""
+    """Run the command line; errors print as one readable message and exit 2.
+
+    Output piped into a program that stops reading (`certkit status x | head -1`) ends quietly.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
     try:
-        return args.handler(args)
+        try:
+            return args.handler(args)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141  # what a shell reports for a program stopped by a closed pipe (128 + SIGPIPE)
     except CertkitError as exc:
         print(f"certkit: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Stopped. Run the same command again to continue where it stopped.", file=sys.stderr)
         return 130
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so Python's final flush does not complain again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+        pass

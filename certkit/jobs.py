@@ -15,7 +15,7 @@ from .sheets import (
     StatusUpdate,
     fingerprint,
 )
-from .status import SENT, UNKNOWN
+from .status import SENT, UNKNOWN, shown_time
 from .summary import RunSummary
 
 DONE = {SENT, UNKNOWN, "Revoked", "Replaced", "Bounced", "Claimed"}  # never sent again by `run`
@@ -39,7 +39,7 @@ class Run:
         self.ledger = ledger
         cfg = event.roster
         self.board = StatusBoard(source, rows=cfg.flush_rows, seconds=cfg.flush_seconds)
-        self.summary = RunSummary(pdf_dir=event.out / "pdf")
+        self.summary = RunSummary(pdf_dir=event.out / "pdf", folder=event.folder)
         self.pending_ids: set[str] = set()
         self.test = False  # a test send to the organizer: the sheet is left untouched
 
@@ -52,7 +52,7 @@ class Run:
             values={
                 "certificate_id": record.cert_id,
                 "status": record.status,
-                "sent_at": record.sent_at,
+                "sent_at": shown_time(record.sent_at, getattr(self.source, "time_zone", "")),
                 "detail": record.detail,
             },
             extra=extra or {},

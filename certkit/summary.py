@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .status import FAILED, NOT_SENT, UNKNOWN
+from .status import FAILED, UNKNOWN
 
 if TYPE_CHECKING:
     from .findings import Report
 
-__all__ = ["Outcome", "RunSummary"]
+__all__ = ["BLOCKED", "LISTED", "NOT_ELIGIBLE", "Outcome", "RunSummary"]
+
+BLOCKED = "Blocked"  # a row held back by the data check (its sheet Status says Not sent, Detail why)
+NOT_ELIGIBLE = "Not eligible"  # a row the eligibility filter leaves out
+LISTED = 12  # rows listed by name in a summary; the rest are counted (certkit status --all lists all)
 
 
 @dataclass
@@ -24,6 +28,16 @@ class Outcome:
     detail: str = ""
     certificate_id: str = ""
     attention: bool = False  # listed in the summary whatever the status (e.g. changed after sending)
+    group: str = ""  # counted under this word instead of the status: BLOCKED or NOT_ELIGIBLE
+
+    @property
+    def label(self) -> str:
+        """The group this outcome is counted in: its status, or Blocked / Not eligible."""
+        return self.group or self.status
+
+    def needs_attention(self) -> bool:
+        """True when the organizer should look at this row: blocked, failed, unknown, changed."""
+        return self.attention or self.group == BLOCKED or self.status in (FAILED, UNKNOWN)
 
 
 @dataclass
@@ -37,20 +51,33 @@ class RunSummary:
     report: Report | None = None
     stopped: str = ""
     notes: list[str] = field(default_factory=list)
+    folder: Path | None = None  # the event folder, for the `certkit status --all` pointer
 
     def count(self, status: str) -> int:
         """How many rows ended in `status`."""
         return sum(1 for o in self.outcomes if o.status == status)
 
     def to_text(self) -> str:
-        """A short summary an organizer reads: counts, then every row that needs attention."""
+        """A summary that fits on a screen for any roster size: counts per outcome, then the rows
+        needing attention grouped by outcome (the first few by name, the rest counted)."""
         counts: dict[str, int] = {}
         for o in self.outcomes:
-            counts[o.status] = counts.get(o.status, 0) + 1
+            counts[o.label] = counts.get(o.label, 0) + 1
         lines = [", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "No rows."]
-        for o in self.outcomes:
-            if (o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail) or o.attention:
-                lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.status}: {o.detail}")
+        attention = [o for o in self.outcomes if o.needs_attention()]
+        groups: dict[str, list[Outcome]] = {}
+        for o in attention:
+            groups.setdefault(o.label, []).append(o)
+        listed = 0
+        for status, group in groups.items():
+            lines.append(f"{status} ({len(group)}):")
+            for o in group[: max(LISTED - listed, 0)]:
+                lines.append(f"  row {o.row} ({o.name or 'no name'}): {o.label}: {o.detail}")
+            listed += min(len(group), max(LISTED - listed, 0))
+        if listed < len(attention):
+            where = f" {self.folder}" if self.folder else ""
+            lines.append(f"  ... and {len(attention) - listed} more needing attention: "
+                         f"certkit status{where} --all lists every row.")
         if self.stopped:
             lines.append(f"Stopped: {self.stopped}")
         lines.extend(self.notes)

@@ -17,15 +17,21 @@ from ._plan import send_plan
 from ._resend import resend, resend_target
 from ._run import run_event
 from ._schedule import in_words, local_time, parse_at, parse_every, wait_until
+from ._status import BLOCKED, NOT_STARTED, EventStatus, RowStatus, event_status
 from ._watch import Watcher, WatchRound, watch_event
 
 __all__ = [
+    "BLOCKED",
+    "NOT_STARTED",
+    "EventStatus",
+    "RowStatus",
     "WatchRound",
     "Watcher",
     "check_mail",
     "check_roster",
     "colab_sign_in",
     "describe_roster",
+    "event_status",
     "find_events",
     "in_colab",
     "in_words",

@@ -34,7 +34,7 @@ from ..sheets import (
     open_roster,
 )
 from ..status import FAILED, NOT_SENT, UNKNOWN
-from ..summary import Outcome, RunSummary
+from ..summary import BLOCKED, NOT_ELIGIBLE, Outcome, RunSummary
 
 WORK_DIR = ".certkit"
 
@@ -74,7 +74,7 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
                 run.show(ledger.get(record.cert_id) or record)
             else:
                 run.show_row(row, NOT_SENT, detail)
-            run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, detail))
+            run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, detail, group=BLOCKED))
             continue
         if limit is not None and len(jobs) >= max(limit, 0):
             later += 1
@@ -120,7 +120,7 @@ def _show_excluded(run: Run, row: Row, reason: str) -> None:
     if reason == BLANK_ROW:
         return
     name = row.get(run.event.roster.name_column).strip()
-    run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, reason))
+    run.summary.outcomes.append(Outcome(row.number, name, NOT_SENT, reason, group=NOT_ELIGIBLE))
     cols = run.event.status_columns
     if (row.get(cols.status).strip(), row.get(cols.detail).strip()) != (NOT_SENT, reason):
         run.show_row(row, NOT_SENT, reason)
@@ -151,11 +151,11 @@ def produce(
         except TemplateError as exc:
             _fail(run, job, str(exc))
             continue
-        if rec.pdf and (pdf_dir / f"{rec.cert_id}.pdf").exists() and rec.fields == job.fields:
+        if rec.pdf and (event.folder / rec.pdf).exists() and rec.fields == job.fields:
             ready.append(job)
         else:
             todo[rec.cert_id] = job
-    certs = [Certificate(j.row, cid, j.fields) for cid, j in todo.items()]
+    certs = [Certificate(j.row, cid, j.fields, name=j.record.name) for cid, j in todo.items()]
     total = len(certs)
     try:
         for done in render_certificates(certs, prepared, event, converter, pdf_dir,
@@ -166,12 +166,15 @@ def produce(
             if done.pdf is None:
                 _fail(run, job, done.error)
                 continue
+            pdf = str(done.pdf.relative_to(event.folder))
             ledger.update(
-                job.record.cert_id, pdf=str(done.pdf.relative_to(event.folder)), pages=done.pages,
+                job.record.cert_id, pdf=pdf, pages=done.pages,
                 fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
             )
             ledger.log(job.record.cert_id, "issued", f"PDF made for row {job.row.number} "
                        f"({done.pages} page(s))")
+            if job.record.pdf and job.record.pdf != pdf:  # made again under a corrected name
+                (event.folder / job.record.pdf).unlink(missing_ok=True)
             job.record = ledger.get(job.record.cert_id) or job.record
             ready.append(job)
     except CertkitError as exc:
@@ -199,7 +202,8 @@ def _hold_spilled(run: Run, ready: list[Job]) -> list[Job]:
         run.ledger.update(job.record.cert_id, status=NOT_SENT, detail=detail)
         run.show(run.ledger.get(job.record.cert_id) or job.record)
         run.summary.outcomes.append(
-            Outcome(job.row.number, job.record.name, NOT_SENT, detail, job.record.cert_id)
+            Outcome(job.row.number, job.record.name, NOT_SENT, detail, job.record.cert_id,
+                    group=BLOCKED)
         )
     return keep
 
