@@ -57,7 +57,7 @@ def _metadata(book: Book) -> dict:
             "title": book.title,
             "locale": "en_US",
             "autoRecalc": "ON_CHANGE",
-            "timeZone": "Etc/GMT",
+            "timeZone": getattr(book, "time_zone", "Etc/GMT"),  # a test may set another
         },
         "sheets": [{"properties": s.properties()} for s in book.sheets],
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.key}/edit",

@@ -51,6 +51,7 @@ class GoogleSheetSource:
         self.client = client
         self.key = ""
         self.title = ""
+        self.time_zone = ""  # the spreadsheet's own time zone (IANA name), read with its metadata
         self.sheet: dict[str, Any] = {}  # the worksheet's properties (title, sheetId, grid size)
 
     @classmethod
@@ -123,6 +124,7 @@ class GoogleSheetSource:
             self.key = self.key or self._resolve_key()
             meta = self.client.http_client.fetch_sheet_metadata(self.key)
         self.title = meta.get("properties", {}).get("title", "")
+        self.time_zone = meta.get("properties", {}).get("timeZone", "")  # for 'Sent at' times
         sheets = [s["properties"] for s in meta.get("sheets", [])]
         chosen = None
         if by_id and self.sheet:
