@@ -9,6 +9,7 @@ import openpyxl
 from pypdf import PdfReader
 
 from certkit.config import load_event, save_setting
+from certkit.docs import pdf_file_name
 from certkit.run import run_demo, run_event
 
 from .conftest import use_smtp
@@ -47,7 +48,7 @@ def test_demo_makes_one_pdf_and_one_eml_per_valid_row(tmp_path, converter):
     for name in ("王小明", "Johnson & Johnson Training Team", "Siobhán O'Brien", "Zoë Müller-Lüdenscheidt"):
         row = rows[name]
         assert row["Status"] == "Sent" and row["Sent at"]
-        text = pdf_text(folder / "out" / "pdf" / f"{row['Certificate ID']}.pdf")
+        text = pdf_text(folder / "out" / "pdf" / pdf_file_name(name, row["Certificate ID"]))
         assert squash(name) in squash(text)
     again = run_demo(folder)
     assert again.count("Sent") == 23
@@ -156,6 +157,8 @@ def test_a_name_corrected_before_sending_is_rendered_and_recorded_anew(event_dir
     assert summary.count("Sent") == 23
     row = sheet_rows(event_dir / "roster.xlsx")["Amélie Dubois-Martin"]
     assert row["Certificate ID"] == cid and row["Status"] == "Sent"  # same certificate, new name
-    assert "Dubois-Martin" in squash(pdf_text(event_dir / "out" / "pdf" / f"{cid}.pdf"))
+    new_pdf = event_dir / "out" / "pdf" / pdf_file_name("Amélie Dubois-Martin", cid)
+    assert "Dubois-Martin" in squash(pdf_text(new_pdf))
+    assert [p.name for p in (event_dir / "out" / "pdf").glob(f"*{cid}.pdf")] == [new_pdf.name]
     with open_ledger(event_dir) as ledger:
         assert ledger.get(cid).name == "Amélie Dubois-Martin"

@@ -50,7 +50,7 @@ def test_resend_to_a_corrected_address_keeps_the_pdf_and_both_attempts(ready_eve
     run_event(load_event(ready_event), send=True, converter=converter)
     row = sheet_rows(ready_event / "roster.xlsx")["José Álvarez Núñez"]
     assert row["Status"] == "Failed" and "misspelled" in row["Detail"]
-    pdf = ready_event / "out" / "pdf" / f"{row['Certificate ID']}.pdf"
+    pdf = next((ready_event / "out" / "pdf").glob(f"* - {row['Certificate ID']}.pdf"))
     made = pdf.stat().st_mtime_ns
     summary = resend(load_event(ready_event), email=OLD, to=NEW)
     assert summary.count("Sent") == 1

@@ -7,6 +7,7 @@ from ._fields import Certificate, qr_png, render_docx
 from ._fonts import PACKAGES, SCRIPT_WORDS, available, font_file, glyph_gaps, placeholder_fonts, slot_of
 from ._gdocs import DOCX_MIME, document_id, export_google_doc
 from ._mapping import MappingResult, auto_map, builtin_names, key, save_mapping
+from ._names import pdf_file_name
 from ._pdf import LibreOfficeConverter, PdfConverter, get_converter
 from ._pictures import picture_problems, picture_sources
 from ._preview import PREVIEW_ID, WORK_DIR, Preview, check_pages, check_rendered, preview
@@ -95,6 +96,7 @@ __all__ = [
     "key",
     "numeric_order",
     "parse_date",
+    "pdf_file_name",
     "picture_problems",
     "picture_sources",
     "placeholder_fonts",

@@ -43,6 +43,14 @@ class Certificate:
     row: Row
     certificate_id: str
     fields: dict[str, str]  # placeholder -> text
+    name: str = ""  # the person's name, for the PDF's file name
+
+    @property
+    def file_name(self) -> str:
+        """The PDF's file name: the person's name (made safe) and the certificate ID."""
+        from ._names import pdf_file_name
+
+        return pdf_file_name(self.name, self.certificate_id)
 
 
 def xml_text(value: str) -> str:

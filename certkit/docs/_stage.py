@@ -248,7 +248,7 @@ class _Stage:
                 self._redo += redo
         elif pdf:
             cert = unit.certs[0]
-            target = self.out_dir / f"{cert.certificate_id}.pdf"
+            target = self.out_dir / cert.file_name
             pages = len(open_pdf(pdf).pages)
             os.replace(pdf, target)
             self.results.put(CertificatePdf(cert, target, pages))
@@ -281,7 +281,7 @@ class _Stage:
             if len(span) != usual:  # e.g. a long name pushed onto a second page: check it alone
                 redo.append(cert)
                 continue
-            target = self.out_dir / f"{cert.certificate_id}.pdf"
+            target = self.out_dir / cert.file_name
             pages = write_pages(reader, span, target)
             self.results.put(CertificatePdf(cert, target, pages))
         return redo
