@@ -116,6 +116,7 @@ class Event:
     template: TemplateConfig = field(default_factory=TemplateConfig)
     mapping: dict[str, str] = field(default_factory=dict)  # placeholder -> column
     constants: dict[str, str] = field(default_factory=dict)  # placeholder -> fixed text
+    fields: dict[str, str] = field(default_factory=dict)  # placeholder -> "{First name} {Last name}"
     dates: dict[str, DateField] = field(default_factory=dict)  # placeholder -> date field
     email: EmailConfig = field(default_factory=EmailConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
@@ -143,7 +144,7 @@ _SECTIONS = {
     "email": EmailConfig,
     "transport": TransportConfig,
 }
-_TOP = {"name", "verify_base_url", "output_dir", "mapping", "constants", "dates"}
+_TOP = {"name", "verify_base_url", "output_dir", "mapping", "constants", "fields", "dates"}
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
@@ -195,6 +196,7 @@ def load_event(folder: str | os.PathLike[str]) -> Event:
             setattr(event, key, _build(cls, doc[key], key))
     event.mapping = {str(k): str(v) for k, v in doc.get("mapping", {}).items()}
     event.constants = {str(k): str(v) for k, v in doc.get("constants", {}).items()}
+    event.fields = {str(k): str(v) for k, v in doc.get("fields", {}).items()}
     event.dates = {str(k): _build(DateField, v, f"dates.{k}") for k, v in doc.get("dates", {}).items()}
     return event
 

@@ -11,9 +11,12 @@ from ..config import Event
 from ..docs import (
     MISSING,
     NUMERIC,
+    TEXT,
     auto_map,
+    compose,
     date_style,
     default_order,
+    field_columns,
     field_sources,
     numeric_order,
     parse_date,
@@ -36,6 +39,9 @@ def placeholder_columns(
     problems: list[Finding] = []
     unresolved: list[str] = []
     for name, source in field_sources(event, placeholders, header, pictures).items():
+        if source.kind == TEXT:
+            problems += _field_problems(name, event.fields[name], header)
+            continue
         if source.kind == MISSING:
             unresolved.append(name)
             continue
@@ -64,6 +70,35 @@ def placeholder_columns(
                 f"{hint} If it is the same for everyone, set it under [constants] instead.",
             ))
     return columns, problems
+
+
+def _field_problems(name: str, text: str, header: Sequence[str]) -> list[Finding]:
+    """Blocking findings for a computed text field that names no column or a missing one."""
+    used = field_columns(text)
+    if not used:
+        return [Finding(None, None, BLOCKING,
+                        f"event.toml [fields] \"{name}\" = \"{text}\" names no column.",
+                        "Put each column name in braces, e.g. \"{First name} {Last name}\"; for "
+                        "the same text on every certificate use [constants] instead.")]
+    return [Finding(None, col, BLOCKING,
+                    f"event.toml [fields] \"{name}\" uses column '{col}', but the roster has no "
+                    "such column.",
+                    (suggest(col, header) + " Fix the name in event.toml or in the sheet.").strip())
+            for col in used if col not in header]
+
+
+def _field_findings(event: Event, row: Row, placeholders: Sequence[str]) -> list[Finding]:
+    """A computed text field that comes out empty for this row blocks it, like an empty cell."""
+    found = []
+    for name, text in event.fields.items():
+        if name in placeholders and name not in event.template.optional and not compose(text, row):
+            cols = field_columns(text)
+            found.append(Finding(row.number, cols[0] if cols else None, BLOCKING,
+                                 f"'{name}' comes out empty: {', '.join(cols)} "
+                                 f"{'is' if len(cols) == 1 else 'are'} empty in this row.",
+                                 "Fill them in the sheet, or leave this row out with "
+                                 "roster.eligible."))
+    return found
 
 
 def check_roster(
@@ -98,6 +133,11 @@ def check_roster(
     name_col = event.roster.name_column if event.roster.name_column in roster.header else ""
     if name_col:
         by_column.setdefault(name_col, [])
+    for name, text in event.fields.items():
+        if name in placeholders:
+            for col in field_columns(text):
+                if col in roster.header:
+                    by_column.setdefault(col, [])  # hidden characters, stray spaces
     optional = set(event.template.optional)
     date_cols = {spec.column: spec for spec in event.dates.values()}
     for row in kept:
@@ -110,6 +150,7 @@ def check_roster(
             findings += _cell_findings(row, col, names, required, col == name_col
                                        or any("name" in n.casefold() for n in names),
                                        date_cols.get(col))
+        findings += _field_findings(event, row, placeholders)
     if email_col:
         findings += _duplicates(kept, email_col, name_col)
     for col, spec in date_cols.items():

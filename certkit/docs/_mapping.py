@@ -43,10 +43,11 @@ def key(name: str) -> str:
 
 
 def builtin_names(event: Event | None = None, pictures: Collection[str] = ()) -> set[str]:
-    """Placeholders that need no column: certkit's own, pictures, constants and date fields."""
+    """Placeholders that need no column: certkit's own, pictures, constants, dates, computed text."""
     names = set(BUILTIN_PLACEHOLDERS) | set(pictures)
     if event is not None:
-        names |= set(event.template.pictures) | set(event.constants) | set(event.dates)
+        names |= (set(event.template.pictures) | set(event.constants) | set(event.dates)
+                  | set(event.fields))
     return names
 
 

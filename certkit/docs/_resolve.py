@@ -5,16 +5,18 @@ what `certkit check` approves is what a certificate shows. Precedence, first mat
 
 1. a date field (`[dates."X"]`: a column formatted one way),
 2. a constant (`[constants]`: the same text for everyone),
-3. the organizer's `[mapping]` (placeholder -> column),
-4. certkit's own values (certificate ID, verification address, event name),
-5. a named picture (`qr_code`, `[template] pictures`: placed as an image, not text),
-6. a roster column of the same name (matched ignoring case and spacing).
+3. a computed text field (`[fields]`: "{First name} {Last name}", columns combined),
+4. the organizer's `[mapping]` (placeholder -> column),
+5. certkit's own values (certificate ID, verification address, event name),
+6. a named picture (`qr_code`, `[template] pictures`: placed as an image, not text),
+7. a roster column of the same name (matched ignoring case and spacing).
 
 Anything else is MISSING: the check blocks it, rendering leaves it empty.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -27,8 +29,21 @@ QR_NAME = "qr_code"
 CERTKIT_FIELDS = ("certificate_id", "Certificate ID", "verify_url", "event_name")
 BUILTIN_PLACEHOLDERS = (*CERTKIT_FIELDS, QR_NAME)  # placeholders that need no column
 
-DATE, CONSTANT, COLUMN, CERTKIT, PICTURE, MISSING = (
-    "date", "constant", "column", "certkit", "picture", "missing")
+DATE, CONSTANT, TEXT, COLUMN, CERTKIT, PICTURE, MISSING = (
+    "date", "constant", "text", "column", "certkit", "picture", "missing")
+COLUMN_REF = re.compile(r"\{([^{}]+)\}")  # {Column name} inside an event.toml [fields] text
+
+
+def field_columns(text: str) -> list[str]:
+    """The columns a computed text field uses, in order: "{First name} {Last name}" -> both."""
+    return list(dict.fromkeys(m.strip() for m in COLUMN_REF.findall(text)))
+
+
+def compose(text: str, row: Row) -> str:
+    """A computed text field for one row: each {Column} replaced by the row's cell, spaces tidied
+    (an empty middle name leaves no double space). The cells are data: nothing is evaluated."""
+    filled = COLUMN_REF.sub(lambda m: row.get(m.group(1).strip()).strip(), text)
+    return " ".join(filled.split())
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,7 @@ class FieldSource:
     """Where one placeholder's text comes from: its kind, the column read, the setting that says so."""
 
     name: str
-    kind: str  # DATE, CONSTANT, COLUMN, CERTKIT, PICTURE or MISSING
+    kind: str  # DATE, CONSTANT, TEXT, COLUMN, CERTKIT, PICTURE or MISSING
     column: str = ""  # the roster column read (DATE and COLUMN)
     setting: str = ""  # where event.toml sets it, for messages ("" for a same-named column)
 
@@ -71,6 +86,8 @@ def field_source(
         return FieldSource(name, DATE, event.dates[name].column, f'[dates."{name}"] column')
     if name in event.constants:
         return FieldSource(name, CONSTANT, setting="[constants]")
+    if name in event.fields:
+        return FieldSource(name, TEXT, setting="[fields]")
     if name in event.mapping:
         return FieldSource(name, COLUMN, event.mapping[name], "[mapping]")
     if name in CERTKIT_FIELDS:
@@ -101,6 +118,8 @@ def field_text(event: Event, source: FieldSource, row: Row, own: dict[str, str])
             raise TemplateError(str(exc), row=row.number, column=spec.column) from exc
     if source.kind == CONSTANT:
         return event.constants[source.name]
+    if source.kind == TEXT:
+        return compose(event.fields[source.name], row)
     if source.kind == COLUMN:
         if source.column not in row.values and not find_column(row.values, source.column):
             return None
@@ -111,7 +130,7 @@ def field_text(event: Event, source: FieldSource, row: Row, own: dict[str, str])
 
 
 def row_fields(event: Event, row: Row, placeholders: list[str], certificate_id: str) -> dict[str, str]:
-    """The text for each placeholder of one row: date, constant, mapped column, certkit's own,
+    """The text for each placeholder of one row: date, constant, computed text, mapped column, certkit's own,
     same-named column; pictures and unresolved names are left out (they render empty)."""
     own = certkit_values(event, certificate_id)
     fields: dict[str, str] = {}

@@ -10,7 +10,17 @@ from typing import Any
 
 from ..checks import check_event
 from ..config import Event
-from ..docs import CERTKIT, CONSTANT, DATE, PICTURE, PreparedTemplate, field_sources, preview, save_mapping
+from ..docs import (
+    CERTKIT,
+    CONSTANT,
+    DATE,
+    PICTURE,
+    TEXT,
+    PreparedTemplate,
+    field_sources,
+    preview,
+    save_mapping,
+)
 from ..sheets import Roster, Row
 from ._base import Panel, Session, note, widgets
 
@@ -40,6 +50,8 @@ def fixed_placeholders(event: Event, prepared: PreparedTemplate) -> dict[str, st
             out[name] = f"the date in column '{spec.column}', written as {spec.format}"
         elif source.kind == CONSTANT:
             out[name] = f"the same text for everyone: '{event.constants[name]}'"
+        elif source.kind == TEXT:
+            out[name] = f"made from columns: {event.fields[name]}"
         elif source.kind in (CERTKIT, PICTURE):
             out[name] = "filled in by certkit"
     return out
