@@ -23,9 +23,9 @@ class RosterConfig:
     path: str = "roster.xlsx"  # local file, relative to the event folder
     url: str = ""  # Google Sheet URL, key or title (source = "sheets")
     worksheet: str = ""  # worksheet name; blank = the first
-    header_row: int = 1
-    email_column: str = "Email"
-    name_column: str = "Full Name"
+    header_row: int = 1  # the row holding the column names
+    email_column: str = "Email"  # the column with each person's email address
+    name_column: str = "Full Name"  # the column with each person's name (who it is for)
     eligible: str = ""  # optional filter, e.g. "Attended == 'yes'"
     credentials: str = ""  # Google service-account JSON or OAuth client file
     auth: str = "service_account"  # service_account | oauth | default
@@ -38,10 +38,10 @@ class RosterConfig:
 class StatusColumns:
     """Names of the status columns certkit writes (created when missing, found by name)."""
 
-    certificate_id: str = "Certificate ID"
-    status: str = "Status"
-    sent_at: str = "Sent at"
-    detail: str = "Detail"
+    certificate_id: str = "Certificate ID"  # each row's certificate ID
+    status: str = "Status"  # Sent, Not sent, Failed, ...
+    sent_at: str = "Sent at"  # when it was sent, local time (2026-12-01 19:41)
+    detail: str = "Detail"  # why a row is not sent, or the bounce reason, in words
 
     def names(self) -> dict[str, str]:
         """Status kind -> column name."""
@@ -52,7 +52,7 @@ class StatusColumns:
 class TemplateConfig:
     """The Word template and the pictures placed into it."""
 
-    path: str = "template.docx"
+    path: str = "template.docx"  # the Word template (.docx), or a Google Docs address
     pictures: dict[str, str] = field(default_factory=dict)  # picture name -> file or {column}
     optional: list[str] = field(default_factory=list)  # placeholders that may be left empty
 
@@ -61,9 +61,9 @@ class TemplateConfig:
 class DateField:
     """A computed field: a date column formatted one way for the whole event."""
 
-    column: str = ""
-    format: str = "d MMMM yyyy"
-    locale: str = "en"
+    column: str = ""  # the roster column holding the date
+    format: str = "d MMMM yyyy"  # how to write it: "d MMMM yyyy" gives 15 January 2026
+    locale: str = "en"  # language of month names: "fr" gives 15 janvier 2026
     order: str = ""  # numeric dates like 03/04/2026: "dmy" or "mdy"; blank = from the locale
 
 
@@ -71,13 +71,13 @@ class DateField:
 class EmailConfig:
     """Who the mail is from and what it says (Jinja over the row's fields)."""
 
-    sender: str = "certificates@example.org"
-    sender_name: str = "Certificates"
-    reply_to: str = ""
-    subject: str = "Your certificate"
-    body: str = "Hello {{ name }},\n\nYour certificate is attached.\n"
-    html: str = ""
-    attachment_name: str = "Certificate {{ certificate_id }}.pdf"
+    sender: str = "certificates@example.org"  # the From address (Gmail: your account)
+    sender_name: str = "Certificates"  # the name people see as the sender
+    reply_to: str = ""  # where replies go: a mailbox someone reads
+    subject: str = "Your certificate"  # the subject; {{ Column }} puts in a row's value
+    body: str = "Hello {{ name }},\n\nYour certificate is attached.\n"  # the message text
+    html: str = ""  # the same message as HTML (optional)
+    attachment_name: str = "Certificate {{ certificate_id }}.pdf"  # the PDF's name in the mail
 
 
 @dataclass
@@ -85,19 +85,19 @@ class TransportConfig:
     """How mail leaves: outbox (.eml files), smtp or gmail, and the limits to respect."""
 
     backend: str = "outbox"  # outbox | smtp | gmail
-    host: str = ""
-    port: int = 0
+    host: str = ""  # the SMTP server (smtp only)
+    port: int = 0  # 0 = the usual one for the security chosen
     security: str = "starttls"  # ssl | starttls | none
-    username: str = ""
-    password_env: str = "CERTKIT_SMTP_PASSWORD"
-    outbox_dir: str = "out/outbox"
+    username: str = ""  # the login (Gmail: your address); the password stays in the keyring
+    password_env: str = "CERTKIT_SMTP_PASSWORD"  # environment variable for the password
+    outbox_dir: str = "out/outbox"  # where the outbox writes .eml files
     per_minute: int = 0  # 0 = no throttle
     daily_limit: int = 0  # 0 = none (gmail defaults to 500)
-    timeout: float = 60.0
+    timeout: float = 60.0  # seconds to wait for the mail server
     retries: int = 4  # tries per message when the server says "try again later" (4xx)
     retry_wait: float = 5.0  # seconds before the first retry, doubled each time
     imap_host: str = ""  # where sent mail is kept (gmail: imap.gmail.com), to settle Unknown rows
-    imap_port: int = 0
+    imap_port: int = 0  # 0 = the usual one
     imap_security: str = "ssl"  # ssl | starttls | none
     sent_folder: str = ""  # empty = the folder the server marks as Sent
     bounce_folder: str = "INBOX"  # where bounces arrive (`certkit bounces` reads it, read-only)
@@ -108,9 +108,9 @@ class Event:
     """One event folder: its settings and the paths they point to."""
 
     folder: Path
-    name: str = "My event"
-    verify_base_url: str = "https://example.org/verify"
-    output_dir: str = "out"
+    name: str = "My event"  # the event's name, shown on the verification pages
+    verify_base_url: str = "https://example.org/verify"  # QR codes open <this>/<certificate ID>
+    output_dir: str = "out"  # PDFs go to <this>/pdf, test mail to <this>/outbox
     roster: RosterConfig = field(default_factory=RosterConfig)
     status_columns: StatusColumns = field(default_factory=StatusColumns)
     template: TemplateConfig = field(default_factory=TemplateConfig)
