@@ -55,6 +55,8 @@ class TemplateConfig:
     path: str = "template.docx"  # the Word template (.docx), or a Google Docs address
     pictures: dict[str, str] = field(default_factory=dict)  # picture name -> file or {column}
     optional: list[str] = field(default_factory=list)  # placeholders that may be left empty
+    by_column: str = ""  # a column that picks each row's template, e.g. "Language"
+    choices: dict[str, Any] = field(default_factory=dict)  # its value -> .docx, or {path, subject, body, ...}
 
 
 @dataclass

@@ -78,6 +78,11 @@ def check_event(
     with `render` > 0, that many representative rows are rendered and checked for page spill."""
     from ..sheets import open_roster
 
+    if event.template.by_column:  # one template per row: each checked on its own rows
+        from ._per_template import check_per_template
+
+        return check_per_template(event, check_event, Preflight, source=source, render=render, save=save,
+                                  accept_guesses=accept_guesses, converter=converter)
     try:
         template, _note = template_file(event, getattr(source, "client", None))
         prepared = prepare_template(template, event.folder / WORK_DIR)

@@ -1,6 +1,7 @@
 """Templates and placeholders, field values, pictures and QR codes, rendering, PDF conversion, preview."""
 
 from ._bundled import bundled_template, bundled_templates, install_template
+from ._choices import RosterPart, TemplateChoice, split_by_template, template_choices
 from ._chunks import MARK, W, inspect_template, render_chunk
 from ._dates import NUMERIC, SERIAL, WORDS, date_style, default_order, format_date, numeric_order, parse_date
 from ._fields import Certificate, qr_png, render_docx
@@ -71,6 +72,8 @@ __all__ = [
     "PdfConverter",
     "PreparedTemplate",
     "Preview",
+    "RosterPart",
+    "TemplateChoice",
     "W",
     "_chunk_size",
     "apply_pictures",
@@ -115,6 +118,8 @@ __all__ = [
     "row_fields",
     "save_mapping",
     "slot_of",
+    "split_by_template",
+    "template_choices",
     "template_context",
     "template_file",
     "verify_url",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..checks import check_roster, update_mapping
 from ..config import Event
 from ..docs import (
+    RosterPart,
     prepare_template,
+    split_by_template,
     template_file,
 )
 from ..jobs import DONE
@@ -29,6 +31,9 @@ from ._run import (
 def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     """How many rows a `run --send` would mail now (read-only: nothing is assigned or written)."""
     source = source or open_roster(event)
+    if event.template.by_column:  # one template per row: count each template's rows with it
+        parts, _unmatched = split_by_template(event, source.read())
+        return sum(count_to_send(c.event, RosterPart(source, part)) for c, part in parts)
     roster = source.read()
     prepared = prepare_template(template_file(event, getattr(source, "client", None))[0],
                                 event.folder / WORK_DIR)

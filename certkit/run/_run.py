@@ -240,6 +240,12 @@ def run_event(
     """
     from ..send import deliver
 
+    if event.template.by_column:  # one template per row: each template's rows as a run of its own
+        from ._per_row import run_per_template
+
+        return run_per_template(event, run_event, source=source, rows=rows, limit=limit, send=send,
+                                sample=sample, test_to=test_to, transport=transport,
+                                converter=converter, progress=progress)
     source = source or open_roster(event)
     roster = source.read()
     for col in (event.roster.email_column, event.roster.name_column):
