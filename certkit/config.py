@@ -56,7 +56,7 @@ class TemplateConfig:
     pictures: dict[str, str] = field(default_factory=dict)  # picture name -> file or {column}
     optional: list[str] = field(default_factory=list)  # placeholders that may be left empty
     by_column: str = ""  # a column that picks each row's template, e.g. "Language"
-    choices: dict[str, Any] = field(default_factory=dict)  # its value -> .docx, or {path, subject, body, ...}
+    choices: dict[str, Any] = field(default_factory=dict)  # [template.choices]: value = "its.docx"
 
 
 @dataclass
