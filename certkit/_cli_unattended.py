@@ -76,11 +76,29 @@ def check_at(at: str | None) -> None:
         parse_at(at)
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """Put every issued certificate in one ZIP, for printing or archiving.
+
+    The ZIP holds one PDF per person (named by person), one merged PDF of all of them in roster
+    order (ready to print), and index.csv (who is on which page).
+    Example: certkit bundle my-event          (writes my-event/out/certificates.zip)
+             certkit bundle my-event --out ceremony.zip
+    """
+    from .config import load_event
+    from .run import make_bundle
+
+    print(make_bundle(load_event(args.folder), args.out).to_text())
+    return 0
+
+
 def add_commands(add, confirm) -> None:
-    """Register watch with the main parser (`add(name, handler)` returns a subparser); `confirm`
+    """Register watch and bundle with the main parser (`add(name, handler)` returns a subparser); `confirm`
     asks before sending, as `run --send` does."""
     p = add("watch", cmd_watch)
     p.set_defaults(confirm=confirm)
-    p.add_argument("folder", type=Path)
+    p.add_argument("folder", type=Path, help="the event folder")
     p.add_argument("--every", default="5m", help="how often to look at the roster (default 5m)")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
+    p = add("bundle", cmd_bundle)
+    p.add_argument("folder", type=Path, help="the event folder")
+    p.add_argument("--out", type=Path, help="the ZIP to write (default out/certificates.zip)")

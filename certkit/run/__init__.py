@@ -1,5 +1,6 @@
 """One event run and the operations around it: plan, run, resend, init and demo, account checks."""
 
+from ._bundle import Bundle, make_bundle
 from ._connect import (
     check_mail,
     check_roster,
@@ -23,6 +24,7 @@ from ._watch import Watcher, WatchRound, watch_event
 __all__ = [
     "BLOCKED",
     "NOT_STARTED",
+    "Bundle",
     "EventStatus",
     "RowStatus",
     "WatchRound",
@@ -39,6 +41,7 @@ __all__ = [
     "key_file",
     "load_colab_secret",
     "local_time",
+    "make_bundle",
     "open_event",
     "parse_at",
     "parse_every",
