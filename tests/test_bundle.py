@@ -12,8 +12,7 @@ from pypdf import PdfReader
 from certkit.cli import main
 from certkit.config import load_event
 from certkit.ledger import open_ledger
-from certkit.run import make_bundle
-from certkit.run._bundle import _unique
+from certkit.run import make_bundle, unique_name
 
 
 def test_the_bundle_holds_each_pdf_named_by_person_a_merged_pdf_in_roster_order_and_an_index(
@@ -56,7 +55,7 @@ def test_two_people_with_the_same_name_get_two_files_and_case_never_collides(rea
     assert len(set(pdfs)) == 23
     assert "'=HYPERLINK" in index  # roster text is never a formula in the index
     taken: set[str] = set()
-    assert [_unique(n, taken) for n in ("Ana - CK-1.pdf", "ana - ck-1.pdf", "ANA - CK-1.pdf")] == [
+    assert [unique_name(n, taken) for n in ("Ana - CK-1.pdf", "ana - ck-1.pdf", "ANA - CK-1.pdf")] == [
         "Ana - CK-1.pdf", "ana - ck-1 (2).pdf", "ANA - CK-1 (3).pdf"]
 
 

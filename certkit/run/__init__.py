@@ -1,6 +1,6 @@
 """One event run and the operations around it: plan, run, resend, init and demo, account checks."""
 
-from ._bundle import Bundle, make_bundle
+from ._bundle import Bundle, make_bundle, unique_name
 from ._connect import (
     check_mail,
     check_roster,
@@ -53,6 +53,7 @@ __all__ = [
     "send_plan",
     "service_account_email",
     "store_mail_password",
+    "unique_name",
     "wait_until",
     "watch_event",
 ]

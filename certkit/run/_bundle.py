@@ -74,7 +74,7 @@ def make_bundle(event: Event, out: Path | None = None) -> Bundle:
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for rec in chosen:
-                name = _unique(pdf_file_name(rec.name, rec.cert_id), names)
+                name = unique_name(pdf_file_name(rec.name, rec.cert_id), names)
                 pdf = event.path(rec.pdf)
                 zf.write(pdf, f"{FOLDER}/{name}")
                 first = len(merged.pages) + 1
@@ -105,7 +105,7 @@ def _choose(event: Event, records: list[Record]) -> tuple[list[Record], dict[str
     return chosen, left_out, missing
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
     """`name`, or `name (2).pdf` when a file of that name (ignoring case, as Windows and macOS
     do) is already in the ZIP."""
     stem, n, candidate = name[: -len(".pdf")], 1, name
