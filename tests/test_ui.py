@@ -165,7 +165,7 @@ def test_find_person_history_and_resend_to_a_corrected_address(tmp_path, convert
     panel = ui.FindPerson(session)
     panel.query.value = "nobody at all"
     panel.find_button.click()
-    assert "No certificate matches 'nobody at all'" in shown(panel.status)
+    assert "Nobody in the participants list matches 'nobody at all'" in shown(panel.status)
     panel.query.value = "Amélie"
     panel.find_button.click()
     assert len(panel.records) == 1
@@ -217,6 +217,8 @@ def test_mail_account_test_button_says_what_is_wrong(session, event_dir, monkeyp
         panel.password.value = "wrong-password"
         panel.button.click()
         assert "refused the login" in shown(panel.status)
+        assert load_event(event_dir).transport.backend == "outbox"  # a failed test saves nothing
+        assert "Nothing was changed" in shown(panel.status) and "nothing is sent" in shown(panel.status)
         assert panel.password.value == ""  # never left in the widget
         panel.password.value = "right-password"
         panel.button.click()
@@ -297,6 +299,8 @@ def test_google_sheet_connect_pick_worksheet_and_send(event_dir, sheets_emulator
     account.button.click()
     said = shown(account.status)
     assert "✖" in said and f"The sheet must be shared with {robot['client_email']}" in said
+    assert load_event(event_dir).roster.source == "xlsx"  # a failed test leaves the event as it was
+    assert "the list of participants from the file roster.xlsx" in said
     account.url.value = f"https://docs.google.com/spreadsheets/d/{shared}/edit#gid=0"
     account.button.click()
     assert "Connected: 25 row(s)" in shown(account.status)

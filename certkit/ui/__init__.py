@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ._accounts import GoogleAccount, MailAccount
 from ._after import FindPerson, StatusSummary
-from ._base import Panel, Session, html_table, start, strip_html
+from ._base import Panel, Session, html_table, plain, start, strip_html
 from ._event import EventPicker, RosterPicker
 from ._mapping import MappingEditor
 from ._sending import CheckReport, SendPanel, TestSend
@@ -42,6 +42,7 @@ __all__ = [
     "html_table",
     "mail_account",
     "mapping_editor",
+    "plain",
     "roster_picker",
     "safe_name",
     "send_panel",

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from ..config import update_setting
+import dataclasses
+
+from ..config import Event, update_setting
 from ..run import (
     check_mail,
     check_roster,
@@ -52,7 +54,7 @@ class GoogleAccount(Panel):
                                         style=LABEL, layout=wide())
         self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL,
                                 layout=wide(), placeholder="https://docs.google.com/spreadsheets/d/...")
-        self.button = widgets.Button(description="Save and test the connection", icon="plug",
+        self.button = widgets.Button(description="Test, then save", icon="plug",
                                      button_style="primary", layout=widgets.Layout(width="300px"))
         self.button.on_click(lambda _b: self.test())
         self.mode.observe(lambda _c: self._show(), "value")
@@ -83,19 +85,32 @@ class GoogleAccount(Panel):
                 return None
         if mode == "default" and self.attempt(colab_sign_in, "signing in") is None:
             return None
-        update_setting(self.session.event.folder, "roster",
-                       {"source": "sheets", "url": url, "auth": mode, "credentials": creds})
-        self.session.reload()
-        session = self.session
-        message = self.attempt(lambda: check_roster(session.event, session.source()),
+        settings = {"source": "sheets", "url": url, "auth": mode, "credentials": creds}
+        event = self.session.event
+        trial = dataclasses.replace(event, roster=dataclasses.replace(
+            event.roster, **{k: v or "" for k, v in settings.items()}))
+        message = self.attempt(lambda: check_roster(trial, self.session.source(trial)),
                                "reading the sheet")
         share = (f"\nThe sheet must be shared with {account} (as Editor, so statuses can be "
                  "written): Share button in the sheet → paste that address." if account else "")
-        if message is None:
+        if message is None:  # nothing saved: the event keeps working as before
             self.status.value += note(share.strip(), "info") if share else ""
+            self.status.value += note(f"Nothing was changed. {uses_now(event)}", "info")
             return None
-        self.say(message + share, "ok")
+        update_setting(event.folder, "roster", settings)
+        self.session.reload()
+        self.say(f"{message}{share}\nSaved. {uses_now(self.session.event)}", "ok")
         return message
+
+
+def uses_now(event: Event) -> str:
+    """What the event reads and how it sends, in plain words."""
+    cfg, mail = event.roster, event.transport
+    where = (f"the Google Sheet {cfg.url}" if cfg.source == "sheets" else f"the file {cfg.path}")
+    how = {"outbox": "written to files in the event folder, nothing is sent",
+           "gmail": f"sent from Gmail as {mail.username}"}.get(
+        mail.backend, f"sent through the mail server {mail.host}")
+    return f"The event uses now: the list of participants from {where}; mail {how}."
 
 
 class MailAccount(Panel):
@@ -124,7 +139,7 @@ class MailAccount(Panel):
                                          description="Security", style=LABEL)
         self.server_box = widgets.HBox([self.host, self.port, self.security])
         self.help = widgets.HTML()
-        self.button = widgets.Button(description="Save and test the login", icon="plug",
+        self.button = widgets.Button(description="Test the login, then save", icon="plug",
                                      button_style="primary", layout=widgets.Layout(width="300px"))
         self.colab_button = widgets.Button(description="Load from Colab Secrets", icon="key",
                                            layout=widgets.Layout(
@@ -165,26 +180,43 @@ class MailAccount(Panel):
             update_setting(folder, "email", {"sender": user})  # Gmail sends as the account
         self.session.reload()
 
+    def _trial(self) -> Event:
+        """The event as it would be with the choices on screen (nothing saved yet)."""
+        event = self.session.event
+        kind, user = self.backend.value, self.username.value.strip()
+        values: dict[str, object] = {"backend": kind, "username": user}
+        if kind == "smtp":
+            values.update(host=self.host.value.strip(), port=self.port.value,
+                          security=self.security.value)
+        email = event.email
+        if kind == "gmail" and user:
+            email = dataclasses.replace(email, sender=user)
+        return dataclasses.replace(event, transport=dataclasses.replace(event.transport, **values),
+                                   email=email)
+
     def test(self) -> str | None:
-        """Save, keep the password safely when one was typed, then log in and out."""
+        """Keep the password safely when one was typed, log in and out, and only then save the
+        choices: a failed test leaves the event as it was."""
         if self.backend.value == "gmail" and "@" not in self.username.value:
             self.say("Type your Gmail address as the account.", "warn")
             return None
-        self._save()
+        trial = self._trial()
         stored = ""
-        if self.password.value:
-            stored = self.attempt(lambda: store_mail_password(self.session.event,
-                                                              self.password.value),
+        if self.password.value and self.backend.value != "outbox":
+            stored = self.attempt(lambda: store_mail_password(trial, self.password.value),
                                   "keeping the password") or ""
             self.password.value = ""
             if not stored:
                 return None
-        message = self.attempt(lambda: check_mail(self.session.event), "logging in")
+        message = self.attempt(lambda: check_mail(trial), "logging in")
         if message is None:
             if stored:
                 self.status.value = note(stored) + self.status.value
+            self.status.value += note(f"Nothing was changed. {uses_now(self.session.event)}")
             return None
-        self.say("\n".join(filter(None, [stored, message])), "ok")
+        self._save()
+        self.say("\n".join(filter(None, [stored, message, f"Saved. {uses_now(self.session.event)}"])),
+                 "ok")
         return message
 
     def from_colab(self) -> str | None:

@@ -9,13 +9,13 @@ from email_validator import EmailNotValidError, validate_email
 
 from .._text import normalize
 from ..ledger import Record, open_ledger
-from ..run import resend
+from ..run import BLOCKED, NOT_STARTED, event_status, resend
 from ..sheets import roster_location
 from ..summary import RunSummary
-from ._base import LABEL, Panel, Session, html_table, link, note, strip_html, wide, widgets
+from ._base import LABEL, Panel, Session, html_table, link, note, plain, strip_html, wide, widgets
 
 COUNT_COLUMNS = [("status", "Status"), ("count", "Certificates")]
-ATTENTION_COLUMNS = [("row_number", "Row"), ("name", "Name"), ("email", "Email"),
+ATTENTION_COLUMNS = [("row", "Row"), ("name", "Name"), ("email", "Email"),
                      ("status", "Status"), ("detail", "Detail")]
 HISTORY_COLUMNS = [("started_at", "When"), ("to_addr", "To"), ("state", "Result"),
                    ("detail", "Detail"), ("kind", "Kind")]
@@ -36,26 +36,31 @@ class StatusSummary(Panel):
         self.counts: dict[str, int] = {}
         self.widget = widgets.VBox([self.button, self.table, self.status])
         session.on_change(self.refresh)
+        session.after_action(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the ledger now."""
+        """Read the participants list and the ledger now: every status, blocked rows included."""
         event = self.session.event
-        with open_ledger(event.folder) as ledger:
-            self.counts = ledger.counts()
-            attention = [r.__dict__ for r in ledger.all() if r.status not in ("Sent", "Replaced")]
-        rows = [{"status": s, "count": n} for s, n in sorted(self.counts.items())]
+        found = self.attempt(lambda: event_status(event, self.session.source()),
+                             "reading the statuses")
+        if found is None:
+            return
+        self.counts = found.counts()
+        attention = [r.__dict__ for r in found.attention()]
+        rows = [{"status": s, "count": n} for s, n in self.counts.items()]
         total = sum(self.counts.values())
         self.table.value = (
-            html_table(rows, COUNT_COLUMNS, empty="No certificates yet: run notebook 02 first.")
+            (note(plain(found.note), "warn") if found.note else "")
+            + html_table(rows, COUNT_COLUMNS, empty="No rows yet.")
             + (f"<p>Needing attention ({len(attention)}):</p>"
-               + html_table(attention, ATTENTION_COLUMNS) if attention and total else ""))
-        self.status.value = (f"<p>{total} certificate(s). The participants list shows the same "
+               + html_table(attention, ATTENTION_COLUMNS) if attention else ""))
+        self.status.value = (f"<p>{total} row(s). The participants list shows the same "
                              f"statuses: {link(roster_location(event))}</p>")
 
     def text(self) -> str:
         """The counts as lines."""
-        lines = [self.title] + [f"  {s}: {n}" for s, n in sorted(self.counts.items())]
+        lines = [self.title] + [f"  {s}: {n}" for s, n in self.counts.items()]
         return "\n".join([*lines, strip_html(self.status.value)])
 
 
@@ -100,10 +105,27 @@ class FindPerson(Panel):
             self.details.value = ""
             self.resend_button.disabled = True
             if self.query.value.strip():
-                self.say(f"No certificate matches '{self.query.value.strip()}'.", "warn")
+                self.say(self._why_none(self.query.value.strip()), "warn")
         else:
             self.say(f"{len(self.records)} match(es).")
             self.show()  # also when the same person stays selected: the facts may have changed
+
+    def _why_none(self, query: str) -> str:
+        """No certificate matches: say whether the person is in the list and why they have none."""
+        found = self.attempt(lambda: event_status(self.session.event, self.session.source()),
+                             "reading the participants list")
+        wanted = normalize(query)
+        rows = [r for r in (found.rows if found else [])
+                if wanted and any(wanted in normalize(v) for v in (r.name, r.email))]
+        if not rows:
+            return (f"Nobody in the participants list matches '{query}'. Try part of the name "
+                    "or of the email address.")
+        hints = {BLOCKED: "Fix it in the sheet, then click 'Check again' and send in notebook 02.",
+                 NOT_STARTED: "Send in notebook 02 to make and mail it."}
+        return "\n".join(
+            f"Row {r.row} ({r.name or r.email}) has no certificate yet: {r.status}"
+            + (f": {r.detail}" if r.detail else ".") + " " + hints.get(r.status, "")
+            for r in rows[:5]).strip()
 
     def selected(self) -> Record | None:
         """The certificate chosen in the list."""
@@ -155,6 +177,7 @@ class FindPerson(Panel):
                                                    source=self.session.source()),
                                "resending")
         if summary is not None:
+            self.session.acted()
             outcome = summary.outcomes[-1] if summary.outcomes else None
             ok = outcome is not None and outcome.status == "Sent"
             self.find()

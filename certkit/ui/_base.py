@@ -46,12 +46,22 @@ class Session:
     ):
         self.event = event
         self._listeners: list[Callable[[], None]] = []
+        self._after_action: list[Callable[[], None]] = []
         self._converter = converter  # None: made on first use, closed with the session
         self._open_source = open_source  # None: the library opens what event.toml names
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after the event is switched or reloaded."""
         self._listeners.append(listener)
+
+    def after_action(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after a panel sent, resent or checked something (statuses changed)."""
+        self._after_action.append(listener)
+
+    def acted(self) -> None:
+        """A panel changed statuses: refresh the panels that show them."""
+        for listener in list(self._after_action):
+            listener()
 
     def set_event(self, event: Event) -> None:
         """Work on `event` from now on and refresh every panel."""
@@ -135,12 +145,45 @@ class Panel:
         try:
             return action()
         except CertkitError as exc:
-            text = str(exc)
+            text = plain(str(exc))
         except Exception as exc:  # shown, not hidden: the organizer can pass it on
             what = f" while {doing}" if doing else ""
-            text = f"Something unexpected went wrong{what}: {type(exc).__name__}: {exc}"
+            text = plain(f"Something unexpected went wrong{what}: {type(exc).__name__}: {exc}")
         (into or self.status).value = note(text, "error")
         return None
+
+
+UNREACHABLE = re.compile(
+    r"HTTPS?ConnectionPool|Max retries exceeded|Name or service not known|Errno -[23]|"
+    r"Failed to resolve|nodename nor servname|getaddrinfo failed|Connection refused|timed out")
+NOTEBOOK_WORDS = [  # what the command line says -> where the same is done in the notebooks
+    (re.compile(r"(run:? )?`?certkit login (gmail|smtp)[^`.;]*`?"),
+     "the Mail account boxes of notebook 01 (type the password there)"),
+    (re.compile(r"(run:? )?`?certkit (check|run|resend|reconcile|publish|status|bounces)\b[^`.;]*`?"),
+     "the buttons of notebooks 02 and 03"),
+    (re.compile(r"(in )?(event\.toml )?\[transport\]( \w+)?( in event\.toml)?"),
+     "the Mail account boxes of notebook 01"),
+    (re.compile(r"(in )?(event\.toml )?\[roster\]( \w+)?( in event\.toml)?|roster\.\w+_column"),
+     "the Participants list boxes of notebook 02"),
+    (re.compile(r"(in )?(event\.toml )?\[mapping\]( in event\.toml)?"),
+     "the column dropdowns of notebook 02"),
+    (re.compile(r"(the )?environment variable \$?\w*|\$CERTKIT_\w+"),
+     "the password box of notebook 01"),
+]
+
+
+def plain(text: str) -> str:
+    """A library message as a notebook user can act on it: no raw network error, no terminal
+    command, no settings-file section, no environment variable; the boxes on screen instead."""
+    if UNREACHABLE.search(text):
+        return ("certkit could not reach the server: this computer is offline, or the address "
+                "typed above is wrong. Check the internet connection and the address in the "
+                "box above, then click the button again. Nothing was changed.")
+    for pattern, words in NOTEBOOK_WORDS:
+        text = re.sub(r"(?i)\b(?:run|in event\.toml set|set|fix|edit)\b:? (?=" + pattern.pattern + ")",
+                      "Use ", text)
+        text = pattern.sub(words, text)
+    return text
 
 
 COLORS = {"info": "#1f4e79", "ok": "#1b6e20", "warn": "#8a5a00", "error": "#b00020"}

@@ -219,6 +219,7 @@ class SendPanel(Panel):
                 self.send_button.disabled = False
                 self.show_counts(ledger.counts())
         self.progress.bar_style = "danger" if self.summary is None else "success"
+        self.session.acted()
         if self.summary is not None:
             self.show_summary(self.summary)
         return self.summary
@@ -233,7 +234,8 @@ class SendPanel(Panel):
         """The run's outcome per row, and where the statuses are shown."""
         first, *rest = summary.to_text().splitlines() or [""]
         kind = "warn" if summary.stopped or summary.sheet_errors or summary.count("Failed") else "ok"
-        self.say("\n".join([f"Done: {first}.", *[r for r in rest if not r.startswith("  row")]]),
+        self.say("\n".join([f"Done: {first}.",
+                             *[r for r in rest if not r.startswith("  ") and not r.endswith("):")]]),
                  kind)
         rows = [dataclasses.asdict(o) for o in summary.outcomes]
         where = roster_location(self.session.event)
