@@ -13,6 +13,7 @@ import tomlkit
 from .errors import ConfigError
 
 EVENT_FILE = "event.toml"
+DELIVER = ("attach", "link", "both")  # [email] deliver: the PDF attached, a personal link, or both
 
 
 @dataclass
@@ -80,6 +81,7 @@ class EmailConfig:
     body: str = "Hello {{ name }},\n\nYour certificate is attached.\n"  # the message text
     html: str = ""  # the same message as HTML (optional)
     attachment_name: str = "Certificate {{ certificate_id }}.pdf"  # the PDF's name in the mail
+    deliver: str = "attach"  # attach | link (a personal download link instead) | both
 
 
 @dataclass
@@ -200,6 +202,9 @@ def load_event(folder: str | os.PathLike[str]) -> Event:
     event.constants = {str(k): str(v) for k, v in doc.get("constants", {}).items()}
     event.fields = {str(k): str(v) for k, v in doc.get("fields", {}).items()}
     event.dates = {str(k): _build(DateField, v, f"dates.{k}") for k, v in doc.get("dates", {}).items()}
+    if event.email.deliver not in DELIVER:
+        raise ConfigError(f"event.toml [email] deliver = '{event.email.deliver}' is unknown. Use "
+                          f"{', '.join(DELIVER)}.")
     return event
 
 

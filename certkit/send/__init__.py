@@ -5,7 +5,7 @@ from ._credentials import ENV_DEFAULTS, keyring_service, store_password
 from ._dsn import Notice, read_notice
 from ._imap import parse_list
 from ._loop import deliver
-from ._message import build_message
+from ._message import build_message, download_url
 from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota, when
 from ._reconcile import Settled, reconcile
 from ._transports import GmailTransport, SmtpTransport, auth_advice, classify, open_transport, password_env
@@ -26,6 +26,7 @@ __all__ = [
     "classify",
     "daily_limit",
     "deliver",
+    "download_url",
     "find_bounces",
     "keyring_service",
     "open_transport",

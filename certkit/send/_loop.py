@@ -24,7 +24,7 @@ from ..errors import (
 )
 from ..sheets import fingerprint
 from ..status import FAILED, NOT_SENT, SENT, UNKNOWN
-from ._message import build_message, envelope_address
+from ._message import build_message, download_url, envelope_address
 from ._quota import Throttle, daily_limit, read_quota
 from ._transports import open_transport
 
@@ -163,6 +163,9 @@ def _send_job(
     event, ledger = run.event, run.ledger
     rec = job.record
     fields = mail_fields(event, job)
+    if event.email.deliver != "attach":  # a test copy's link only looks: it claims nothing
+        link = download_url(event, rec.cert_id, ledger.link_token(rec.cert_id))
+        fields["download_url"] = link + ("?preview=1" if test_to else "")
     to = test_to or fields["email"] or rec.email
     if not test_to and to != rec.email:  # the organizer corrected the address in the sheet
         ledger.update(rec.cert_id, email=to, fingerprint=fingerprint(job.row, event.identity_columns))

@@ -55,6 +55,22 @@ def envelope_address(address: str) -> tuple[str, bool]:
     return valid.normalized, True
 
 
+def download_url(event: Event, certificate_id: str, token: str) -> str:
+    """The personal link: the verification page plus the PDF, under an unguessable path."""
+    return f"{event.verify_base_url.rstrip('/')}/{certificate_id}/{token}/"
+
+
+def _with_link(text: str, template: str, url: str, html: bool) -> str:
+    """The text, plus the download link when the organizer's text does not place it itself."""
+    if "download_url" in template or not url:
+        return text
+    if html:
+        from html import escape
+
+        return f'{text}\n<p><a href="{escape(url)}">Download your certificate (PDF)</a></p>\n'
+    return f"{text.rstrip()}\n\nDownload your certificate: {url}\n"
+
+
 def build_message(
     event: Event,
     fields: dict[str, str],
@@ -66,10 +82,12 @@ def build_message(
     attempt: int = 1,
     test: bool = False,
 ) -> EmailMessage:
-    """A personalized message (plain text, HTML alternative, PDF attached).
+    """A personalized message (plain text, HTML alternative, the PDF attached and/or its link).
 
     Every header value passes through one_line(), so a name or subject with CR/LF cannot add a
-    header; non-ASCII names and subjects are RFC 2047 encoded by the email package.
+    header; non-ASCII names and subjects are RFC 2047 encoded by the email package. With [email]
+    deliver = "link" or "both", `fields["download_url"]` is the personal link; it is added below
+    the text unless the text places `{{ download_url }}` itself.
     """
     cfg = event.email
     address, utf8 = envelope_address(to)
@@ -85,9 +103,13 @@ def build_message(
     msg["Message-ID"] = message_id
     msg["X-Certkit-Id"] = one_line(certificate_id)
     msg["X-Certkit-Attempt"] = str(attempt)
-    msg.set_content(render_text(cfg.body, fields))
+    link = fields.get("download_url", "") if cfg.deliver != "attach" else ""
+    msg.set_content(_with_link(render_text(cfg.body, fields), cfg.body, link, False))
     if cfg.html:
-        msg.add_alternative(render_text(cfg.html, fields, html=True), subtype="html")
+        msg.add_alternative(_with_link(render_text(cfg.html, fields, html=True), cfg.html, link, True),
+                            subtype="html")
+    if cfg.deliver == "link":
+        return msg
     name = one_line(render_text(cfg.attachment_name, fields))
     name = re.sub(r'[\\/:*?"<>|]', "-", name)
     msg.add_attachment(

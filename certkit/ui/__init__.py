@@ -15,10 +15,12 @@ from ._base import Panel, Session, html_table, plain, start, strip_html
 from ._event import EventPicker, RosterPicker
 from ._mapping import MappingEditor
 from ._sending import CheckReport, SendPanel, TestSend
+from ._tracking import Bounces, Statistics
 from ._unknown import UnknownRows
 from ._verifying import CertificateCheck, VerificationSite, safe_name
 
 __all__ = [
+    "Bounces",
     "CertificateCheck",
     "CheckReport",
     "EventPicker",
@@ -30,10 +32,12 @@ __all__ = [
     "RosterPicker",
     "SendPanel",
     "Session",
+    "Statistics",
     "StatusSummary",
     "TestSend",
     "UnknownRows",
     "VerificationSite",
+    "bounces",
     "check_certificate",
     "check_report",
     "event_picker",
@@ -47,6 +51,7 @@ __all__ = [
     "safe_name",
     "send_panel",
     "start",
+    "statistics",
     "status_summary",
     "strip_html",
     "test_send",
@@ -118,3 +123,13 @@ def verification_site(session: Session) -> VerificationSite:
 def check_certificate(session: Session) -> CertificateCheck:
     """Check a PDF or a certificate ID someone sends you."""
     return CertificateCheck(session)
+
+
+def bounces(session: Session) -> Bounces:
+    """Rows whose mail came back, with a button that reads the inbox for new bounces."""
+    return Bounces(session)
+
+
+def statistics(session: Session) -> Statistics:
+    """Certificates per status, sends and claims per day, and the chart (saved as out/stats.png)."""
+    return Statistics(session)
