@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from certkit import cli
@@ -46,7 +47,8 @@ def test_demo_event_bounces_show_in_roster_status_and_chart(ready_event, imap, c
 
     assert cli.main(["status", str(ready_event)]) == 0
     out = capsys.readouterr().out
-    assert "Bounced: 2" in out and "No such address (5.1.1" in out and "Mailbox full (5.2.2" in out
+    assert re.search(r"^\s*Bounced\s+2$", out, re.MULTILINE)
+    assert "Bounced: No such address (5.1.1" in out and "Bounced: Mailbox full (5.2.2" in out
 
     chart = ready_event / "out" / "stats.png"
     assert cli.main(["stats", str(ready_event)]) == 0
