@@ -105,6 +105,7 @@ class TransportConfig:
     imap_security: str = "ssl"  # ssl | starttls | none
     sent_folder: str = ""  # empty = the folder the server marks as Sent
     bounce_folder: str = "INBOX"  # where bounces arrive (`certkit bounces` reads it, read-only)
+    check_bounces: bool = False  # also look for bounces at the end of every `run --send`
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from certkit import cli
-from certkit.config import load_event
+from certkit.config import load_event, update_setting
 from certkit.ledger import open_ledger
 from certkit.run import run_event
 from certkit.send import read_notice
@@ -118,15 +118,20 @@ def test_only_bounced_rows_become_bounced_once_and_stay(ready_event, gmail_like,
     with open_ledger(ready_event) as ledger:
         assert ledger.db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == audit
 
-    # a later run --send keeps them (nothing sent again), and status lists them with the reason
+    # a later run --send keeps them (nothing sent again), and with check_bounces it reads the inbox
+    # itself: a bounce that arrived since then marks row 6; status lists them with the reason
+    imap.append(fill("gmail_no_such_user.eml", mid[6], recs[6].email).replace(b"GMR@mx", b"GMR6@mx"),
+                "INBOX")
+    update_setting(ready_event, "transport", {"check_bounces": True})
     sent_before = len(sink.messages)
-    run_event(load_event(ready_event), send=True, converter=converter)
+    summary = run_event(load_event(ready_event), send=True, converter=converter)
     assert len(sink.messages) == sent_before
+    assert any("1 message(s) came back (rows 6)" in n for n in summary.notes)
     rows = sheet_rows(ready_event / "roster.xlsx")
-    assert [rows[by_row[n]]["Status"] for n in expected] == ["Bounced"] * 4
+    assert [rows[by_row[n]]["Status"] for n in (*expected, 6)] == ["Bounced"] * 5
     assert cli.main(["status", str(ready_event)]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^\s*Bounced\s+4$", out, re.MULTILINE)
+    assert re.search(r"^\s*Bounced\s+5$", out, re.MULTILINE)
     assert f"row 3 {by_row[3]}: Bounced: Mailbox full (5.2.2: 552 5.2.2" in out
 
     # a resend to a corrected address clears it, and the old notice does not bring it back

@@ -238,7 +238,7 @@ def run_event(
     of that size) limit the run to some rows; `test_to` mails them all to that one address with
     TEST in the subject and writes nothing into the sheet.
     """
-    from ..send import deliver
+    from ..send import bounces_after_send, deliver
 
     if event.template.by_column:  # one template per row: each template's rows as a run of its own
         from ._per_row import run_per_template
@@ -279,6 +279,7 @@ def run_event(
                 converter.close()
         if send or test_to:
             deliver(run, ready, transport=transport, test_to=test_to, progress=progress)
+            bounces_after_send(run)  # only with [transport] check_bounces = true
         else:
             for job in ready:
                 run.show(job.record)

@@ -1,6 +1,6 @@
 """Mail: message building, transports (Gmail, SMTP, outbox), the send loop, quota, Sent-folder reconcile."""
 
-from ._bounces import BounceReport, apply_notices, find_bounces
+from ._bounces import BounceReport, apply_notices, bounces_after_send, find_bounces
 from ._credentials import ENV_DEFAULTS, keyring_service, store_password
 from ._dsn import Notice, read_notice
 from ._imap import parse_list
@@ -22,6 +22,7 @@ __all__ = [
     "_sender_note",
     "apply_notices",
     "auth_advice",
+    "bounces_after_send",
     "build_message",
     "classify",
     "daily_limit",

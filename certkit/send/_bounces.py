@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..config import Event
+from ..errors import CertkitError
 from ..ledger import BounceRecord, Ledger, now, open_ledger
 from ..sheets import RosterSource
 from ._dsn import BOUNCE, Notice, may_be_bounce, read_notice
@@ -157,6 +158,23 @@ def bounces_run(run: Run, *, context: ssl.SSLContext | None = None) -> BounceRep
         account.close()
     apply_notices(run, [read_notice(raw) for raw in raws], report)
     return report
+
+
+def bounces_after_send(run: Run) -> None:
+    """At the end of `run --send` with [transport] check_bounces = true: mark rows bounced so far
+    (earlier sends' bounces too). A mailbox that cannot be read is a note, never a stop."""
+    if not run.event.transport.check_bounces or run.test:
+        return
+    try:
+        report = bounces_run(run)
+    except CertkitError as exc:
+        run.summary.notes.append(f"Could not look for bounces ({exc}). Later: certkit bounces "
+                                 f"{run.event.folder}")
+        return
+    if report.bounced:
+        rows = ", ".join(str(row) for row, _, _ in report.bounced)
+        run.summary.notes.append(f"{len(report.bounced)} message(s) came back (rows {rows}): they "
+                                 "are marked Bounced, with the reason and how to resend in Detail.")
 
 
 def find_bounces(event: Event, *, context: ssl.SSLContext | None = None,
