@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ._cli_life import add_commands as add_life_commands
 from ._cli_unattended import add_commands
 from .errors import CertkitError
 
@@ -166,10 +168,9 @@ def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: 
 
 def _ask(prompt: str) -> bool:
     """A yes/no question on the terminal; without a terminal the answer is no."""
-    if not sys.stdin.isatty():
-        print(prompt + "(no terminal to answer; add --yes to confirm)")
-        return False
-    return input(prompt).strip().lower() == "yes"
+    from ._cli_life import ask
+
+    return ask(prompt)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -192,10 +193,19 @@ def cmd_resend(args: argparse.Namespace) -> int:
 
     Example: certkit resend my-event --email old@example.org --to new@example.org
              certkit resend my-event --row 12
+             certkit resend my-event --row 12 --as-is   (the row was corrected since: send the old PDF)
     """
-    from .run import resend, resend_target
+    from .errors import RowCorrected
+    from .run import check_resend, resend, resend_target
 
     event = _load(args)
+    if not args.as_is:
+        try:
+            check_resend(event, row=args.row, email=args.email)
+        except RowCorrected as exc:
+            from ._cli_life import resend_corrected
+
+            return resend_corrected(args, exc)
     if not args.yes:
         rec = resend_target(event, row=args.row, email=args.email)
         who = f"{event.email.sender_name} <{event.email.sender}>"
@@ -204,7 +214,7 @@ def cmd_resend(args: argparse.Namespace) -> int:
         if not _ask(prompt):
             print("Nothing was sent.")
             return 1
-    summary = resend(event, row=args.row, email=args.email, to=args.to)
+    summary = resend(event, row=args.row, email=args.email, to=args.to, as_is=args.as_is)
     print(summary.to_text())
     return 0
 
@@ -389,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--email", help="the address the certificate went to")
     p.add_argument("--to", help="send to this corrected address instead")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
+    p.add_argument("--as-is", action="store_true",
+                   help="send the existing PDF even though the row was corrected since")
     add("reconcile", cmd_reconcile).add_argument("folder", type=Path, help=FOLDER_HELP)
     add("bounces", cmd_bounces).add_argument("folder", type=Path, help=FOLDER_HELP)
     p = add("stats", cmd_stats)
@@ -406,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify", cmd_verify)
     p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("what", help="a PDF file or a certificate ID")
+    add_life_commands(add)  # reissue, revoke, history
     return parser
 
 
@@ -419,11 +432,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
+    from .ledger import acting_as
+
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        try:
-            return args.handler(args)
-        finally:
-            sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        with acting_as(shlex.join(["certkit", *words])):
+            try:
+                return args.handler(args)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
     except BrokenPipeError:
         _quiet_stdout()
         return 141  # what a shell reports for a program stopped by a closed pipe (128 + SIGPIPE)

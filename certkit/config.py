@@ -109,6 +109,15 @@ class TransportConfig:
 
 
 @dataclass
+class SiteConfig:
+    """What the verification pages say about the issuer, and the LinkedIn "Add to profile" link."""
+
+    organization: str = ""  # the issuer shown on each page and sent to LinkedIn; blank = sender_name
+    linkedin_organization_id: str = ""  # the number in your LinkedIn company page's admin address
+    linkedin: bool = True  # show "Add to LinkedIn profile" on the pages of valid certificates
+
+
+@dataclass
 class Event:
     """One event folder: its settings and the paths they point to."""
 
@@ -125,6 +134,7 @@ class Event:
     dates: dict[str, DateField] = field(default_factory=dict)  # placeholder -> date field
     email: EmailConfig = field(default_factory=EmailConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
 
     def path(self, relative: str) -> Path:
         """A path from event.toml, resolved against the event folder."""
@@ -135,6 +145,11 @@ class Event:
     def out(self) -> Path:
         """The output folder (PDFs, outbox)."""
         return self.path(self.output_dir)
+
+    @property
+    def issuer(self) -> str:
+        """Who issues the certificates, as the verification pages and LinkedIn show it."""
+        return self.site.organization.strip() or self.email.sender_name.strip() or self.name
 
     @property
     def identity_columns(self) -> list[str]:
@@ -148,6 +163,7 @@ _SECTIONS = {
     "template": TemplateConfig,
     "email": EmailConfig,
     "transport": TransportConfig,
+    "site": SiteConfig,
 }
 _TOP = {"name", "verify_base_url", "output_dir", "mapping", "constants", "fields", "dates"}
 

@@ -3,7 +3,8 @@
     CertkitError
     ├── ConfigError          event.toml is missing, unreadable or names an unknown option
     ├── RosterError          the roster cannot be read or its headers are unusable
-    │   └── RosterChanged    the sheet changed under a run; a status would land on the wrong row
+    │   ├── RosterChanged    the sheet changed under a run; a status would land on the wrong row
+    │   └── RowCorrected     a row was corrected after its certificate was sent: reissue or resend as is
     ├── TemplateError        the Word template cannot be parsed or rendered
     ├── ConversionError      no PDF converter, or a document did not convert
     ├── SendError            mail could not be sent
@@ -28,6 +29,7 @@ __all__ = [
     "RecipientRefused",
     "RosterChanged",
     "RosterError",
+    "RowCorrected",
     "SendError",
     "TemplateError",
     "TemporaryFailure",
@@ -62,6 +64,15 @@ class RosterError(CertkitError):
 
 class RosterChanged(RosterError):
     """Raised when a row cannot be found again safely, so no status is written to a wrong row."""
+
+
+class RowCorrected(RosterError):
+    """Raised by resend when the sheet's row no longer says what the sent PDF says; `changes`
+    lists the differences. Reissue a corrected certificate, or resend the old one as it is."""
+
+    def __init__(self, message: str, *, changes: list[str], **kwargs):
+        self.changes = changes
+        super().__init__(message, **kwargs)
 
 
 class TemplateError(CertkitError):

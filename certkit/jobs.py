@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .config import Event
-from .docs import certkit_values
+from .docs import certkit_values, linkedin_url
 from .errors import CertkitError
 from .ledger import Ledger, Record
 from .sheets import (
@@ -108,6 +108,7 @@ def mail_fields(event: Event, job: Job) -> dict[str, str]:
     fields.update(
         name=job.row.get(event.roster.name_column).strip(),
         email=job.row.get(event.roster.email_column).strip(),
+        linkedin_url=linkedin_url(event, job.record.cert_id, job.record.sent_at),
     )
     fields.update({k: v for k, v in certkit_values(event, job.record.cert_id).items()
                    if k.isidentifier()})

@@ -42,17 +42,19 @@ def test_offline_check_of_a_pdf_and_of_an_id(tmp_path, converter):
     event = load_event(folder)
     with open_ledger(folder) as ledger:
         record = next(r for r in ledger.all() if r.status == "Sent")
-        ledger.update(record.cert_id, status="Revoked", detail="issued by mistake")
+        ledger.revoke(record.cert_id, "issued by mistake")
         other = next(r for r in ledger.all() if r.status == "Sent")
     good = verify(event, str(event.path(other.pdf)))
     assert good.valid and other.name in good.message
     revoked = verify(event, record.cert_id.lower())
-    assert not revoked.valid and "Revoked" in revoked.message
+    assert not revoked.valid and "revoked on" in revoked.message
+    assert "issued by mistake" in revoked.message
     forged = tmp_path / "forged.pdf"
     forged.write_bytes(event.path(other.pdf).read_bytes() + b"%edited")
     assert not verify(event, str(forged)).valid
     site, _ = publish_site(event)
-    assert "Not valid: revoked" in (site / record.cert_id / "index.html").read_text(encoding="utf-8")
+    page = (site / record.cert_id / "index.html").read_text(encoding="utf-8")
+    assert 'class="badge revoked">Revoked' in page and "Reason: issued by mistake" in page
 
 
 def test_cli_publish_and_verify(tmp_path, converter, capsys):

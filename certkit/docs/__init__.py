@@ -30,6 +30,7 @@ from ._resolve import (
     field_source,
     field_sources,
     field_text,
+    linkedin_url,
     row_fields,
     verify_url,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "inspect_template",
     "install_template",
     "key",
+    "linkedin_url",
     "numeric_order",
     "parse_date",
     "pdf_file_name",

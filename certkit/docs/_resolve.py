@@ -66,6 +66,32 @@ def verify_url(event: Event, certificate_id: str) -> str:
     return f"{event.verify_base_url.rstrip('/')}/{certificate_id}"
 
 
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+def linkedin_url(event: Event, certificate_id: str, issued: str = "") -> str:
+    """LinkedIn's documented "Add to profile" link for this certificate (blank when switched off).
+
+    Opens the recipient's "Add license or certification" form filled in: name (the event),
+    organization (by LinkedIn ID when set in [site], else by name), issue year and month (from
+    `issued`, an ISO date; default today), the certificate ID and its verification page.
+    """
+    from datetime import date
+    from urllib.parse import urlencode
+
+    if not event.site.linkedin:
+        return ""
+    when = date.fromisoformat(issued[:10]) if issued[:10] else date.today()
+    params = {"startTask": "CERTIFICATION_NAME", "name": event.name}
+    if event.site.linkedin_organization_id.strip():
+        params["organizationId"] = event.site.linkedin_organization_id.strip()
+    else:
+        params["organizationName"] = event.issuer
+    params.update(issueYear=str(when.year), issueMonth=str(when.month),
+                  certUrl=verify_url(event, certificate_id), certId=certificate_id)
+    return f"{LINKEDIN_ADD}?{urlencode(params)}"
+
+
 def certkit_values(event: Event, certificate_id: str) -> dict[str, str]:
     """certkit's own fields for one certificate (template and email text alike)."""
     return {

@@ -1,6 +1,7 @@
 """One event run and the operations around it: plan, run, resend, init and demo, account checks."""
 
 from ._bundle import Bundle, make_bundle, unique_name
+from ._changes import row_changes
 from ._connect import (
     check_mail,
     check_roster,
@@ -14,8 +15,10 @@ from ._connect import (
     store_mail_password,
 )
 from ._events import find_events, init_event, open_event, run_demo
+from ._lifecycle import history, history_rows, revoke, write_history_csv
 from ._plan import send_plan
-from ._resend import resend, resend_target
+from ._reissue import ReissuePlan, plan_reissue, reissue
+from ._resend import check_resend, resend, resend_target
 from ._run import run_event
 from ._schedule import in_words, local_time, parse_at, parse_every, wait_until
 from ._status import BLOCKED, NOT_STARTED, EventStatus, RowStatus, event_status
@@ -26,15 +29,19 @@ __all__ = [
     "NOT_STARTED",
     "Bundle",
     "EventStatus",
+    "ReissuePlan",
     "RowStatus",
     "WatchRound",
     "Watcher",
     "check_mail",
+    "check_resend",
     "check_roster",
     "colab_sign_in",
     "describe_roster",
     "event_status",
     "find_events",
+    "history",
+    "history_rows",
     "in_colab",
     "in_words",
     "init_event",
@@ -45,9 +52,13 @@ __all__ = [
     "open_event",
     "parse_at",
     "parse_every",
+    "plan_reissue",
     "read_roster",
+    "reissue",
     "resend",
     "resend_target",
+    "revoke",
+    "row_changes",
     "run_demo",
     "run_event",
     "send_plan",
@@ -56,4 +67,5 @@ __all__ = [
     "unique_name",
     "wait_until",
     "watch_event",
+    "write_history_csv",
 ]

@@ -9,13 +9,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from .._text import normalize
 from ..config import Event
-from ..errors import CertkitError
+from ..errors import CertkitError, RowCorrected
 from ..jobs import Job, Run
-from ..ledger import Record, open_ledger
+from ..ledger import Ledger, Record, open_ledger
 from ..send import deliver
-from ..sheets import RosterSource, Row, fingerprint, open_roster
+from ..sheets import RosterSource, Row, fingerprint, match_rows, open_roster
 from ..status import REPLACED, REVOKED
 from ..summary import RunSummary
+from ._changes import row_changes
 
 
 def find_record(records: list[Record], *, row: int | None, email: str | None) -> Record:
@@ -40,6 +41,39 @@ def find_record(records: list[Record], *, row: int | None, email: str | None) ->
     return rec
 
 
+def corrections(event: Event, source: RosterSource, ledger: Ledger, rec: Record) -> list[str]:
+    """What the sheet's row now says differently from certificate `rec` (empty: nothing)."""
+    roster = source.read()
+    matches = match_rows(roster.rows, ledger, event.status_columns.certificate_id,
+                         event.identity_columns)
+    for row in roster.rows:
+        match = matches[row.number]
+        if match.record is not None and match.record.cert_id == rec.cert_id:
+            return row_changes(event, row, rec)
+    return []
+
+
+def _refuse_corrected(event: Event, source: RosterSource, ledger: Ledger, rec: Record) -> None:
+    """Never mail, without a word, a PDF that no longer says what the sheet says."""
+    changes = corrections(event, source, ledger, rec)
+    if changes:
+        raise RowCorrected(
+            f"Row {rec.row_number} was corrected after certificate {rec.cert_id} was made "
+            f"({'; '.join(changes)}); the PDF still says the old. To send a corrected "
+            f"certificate: certkit reissue {event.folder} --row {rec.row_number}. To send the "
+            f"old one as it is: certkit resend {event.folder} --row {rec.row_number} --as-is",
+            changes=changes)
+
+
+def check_resend(event: Event, *, row: int | None = None, email: str | None = None,
+                 source: RosterSource | None = None) -> None:
+    """Raise RowCorrected when `resend` would mail a PDF the sheet's row no longer agrees with
+    (read-only), so the CLI and the notebook can ask first: reissue, or resend it as it is."""
+    source = source or open_roster(event)
+    with open_ledger(event.folder) as ledger:
+        _refuse_corrected(event, source, ledger, find_record(ledger.all(), row=row, email=email))
+
+
 def resend_target(event: Event, *, row: int | None = None, email: str | None = None) -> Record:
     """The certificate `resend` would send (read-only), for a confirmation question."""
     with open_ledger(event.folder) as ledger:
@@ -62,6 +96,7 @@ def resend(
     to: str | None = None,
     transport: Any | None = None,
     source: RosterSource | None = None,
+    as_is: bool = False,
 ) -> RunSummary:
     """Send the existing PDF again; with `to`, to that address, recorded in the ledger and the sheet.
 
@@ -69,12 +104,14 @@ def resend(
     sheet's email column; either way Detail says "Resent to new (was old)". Every attempt stays in
     the ledger. `source` is the roster to update (default: the one event.toml names). Raises
     CertkitError when the row has no certificate or its PDF is missing, and AuthError when the
-    mail login is refused.
+    mail login is refused. When the row was corrected in the sheet since the PDF was made, raises
+    RowCorrected (nothing sent) unless `as_is`: `reissue` sends a corrected certificate instead.
     """
     new = _valid(to) if to else None
     source = source or open_roster(event)
     cfg = event.roster
     with open_ledger(event.folder) as ledger:
+        ledger.operation = "resend"
         ledger.recover()
         rec = find_record(ledger.all(), row=row, email=email)
         if not rec.pdf or not event.path(rec.pdf).exists():
@@ -82,6 +119,8 @@ def resend(
                 f"The PDF of certificate {rec.cert_id} is missing ({rec.pdf or 'never made'}). "
                 f"Run: certkit run {event.folder}", row=rec.row_number,
             )
+        if not as_is:
+            _refuse_corrected(event, source, ledger, rec)
         run = Run(event, source, ledger)
         old, shown_print = rec.email, rec.fingerprint
         moved = bool(new) and normalize(new or "") != normalize(old)

@@ -33,8 +33,9 @@ from ..sheets import (
     match_rows,
     open_roster,
 )
-from ..status import FAILED, NOT_SENT, UNKNOWN
+from ..status import BOUNCED, FAILED, NOT_SENT, SENT, UNKNOWN
 from ..summary import BLOCKED, NOT_ELIGIBLE, Outcome, RunSummary
+from ._changes import row_changes
 
 WORK_DIR = ".certkit"
 
@@ -100,11 +101,20 @@ def _show_done(run: Run, row: Row, record: Record) -> None:
     so when its name or address was changed after sending (nothing is sent again by itself)."""
     event, ledger = run.event, run.ledger
     cfg = event.roster
+    reissue = f"certkit reissue {event.folder} --row {row.number}"
     note = changed_after_sending(ledger, row, record, cfg.name_column, cfg.email_column,
-                                 f"certkit resend {event.folder} --row {row.number}")
+                                 f"certkit resend {event.folder} --row {row.number}", reissue)
+    other = [c for c in row_changes(event, row, record) if not c.startswith(f"{cfg.name_column}:")]
+    if other and record.status in (SENT, BOUNCED):
+        told = (f"the sheet now says {'; '.join(other)}; the certificate was not made or sent "
+                f"again. To send a corrected certificate: {reissue}")
+        note = f"{note} Also, {told}" if note else CHANGED + told
     changes: dict[str, object] = {}
     if note != record.detail and (note or record.detail.startswith(CHANGED)):
         changes["detail"] = note
+    fp = fingerprint(row, event.identity_columns)
+    if fp != record.fingerprint:  # found by ID or by address: the row is found again by what it says now
+        changes["fingerprint"] = fp
     shown = (row.get(event.status_columns.certificate_id).strip(),
              row.get(event.status_columns.status).strip())
     if changes or record.row_number != row.number or shown != (record.cert_id, record.status):
@@ -251,6 +261,7 @@ def run_event(
     for col in (event.roster.email_column, event.roster.name_column):
         roster.column(col)
     with open_ledger(event.folder) as ledger:
+        ledger.operation = "run_event"
         ledger.recover()
         run = Run(event, source, ledger)
         run.test = bool(test_to)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._text import normalize
 from ..ids import SAFE_ID
 from ..ledger import Ledger, Record
-from ..status import BOUNCED, SENT
+from ..status import BOUNCED, REPLACED, REVOKED, SENT
 from ._roster import Row, fingerprint
 
 CHANGED = "Changed in the sheet after it was sent: "
@@ -47,7 +48,7 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
     found: dict[int, Match] = {}
     owner: dict[str, int] = {}  # certificate ID -> the row that holds it
     for cid, holders in by_id.items():
-        record = ledger.get(cid)
+        record = ledger.current(cid)  # a replaced certificate's ID stands for its replacement
         mine = [r for r in holders if record and (len(holders) == 1 or
                                                    prints[r.number] == record.fingerprint)]
         if record and len(mine) == 1:
@@ -76,7 +77,27 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
                 f"Same person as row {holder} (same email and name), which already has "
                 f"certificate {record.cert_id}: they would get two certificates. Delete one of "
                 "the two rows."), duplicate=True)
+    _match_corrected(rows, ledger, identity[0] if identity else "", id_column, owner, found)
     return found
+
+
+def _match_corrected(rows: Sequence[Row], ledger: Ledger, email_column: str, id_column: str,
+                     owner: dict[str, int], found: dict[int, Match]) -> None:
+    """A row with no ID and a name no certificate has, whose address received a certificate no
+    row holds any more: the organizer cleared the ID and corrected the name. It is that
+    certificate's row (run then points to reissue), never a second certificate made silently."""
+    loose = [r for r in rows if found[r.number] == Match() and not r.get(id_column).strip()]
+    if not loose or not email_column:
+        return
+    sent: dict[str, list[Record]] = {}
+    for rec in ledger.all():
+        if rec.cert_id not in owner and rec.sent_at and rec.status not in (REPLACED, REVOKED):
+            sent.setdefault(normalize(rec.email), []).append(rec)
+    for row in loose:
+        mine = sent.get(normalize(row.get(email_column)), [])
+        if len(mine) == 1 and mine[0].cert_id not in owner:
+            owner[mine[0].cert_id] = row.number
+            found[row.number] = Match(mine[0])
 
 
 def _block_copies(cid: str, holders: list[Row], owner: int | None, found: dict[int, Match]) -> None:
@@ -93,20 +114,21 @@ def _block_copies(cid: str, holders: list[Row], owner: int | None, found: dict[i
 
 
 def changed_after_sending(ledger: Ledger, row: Row, record: Record, name_column: str,
-                          email_column: str, again: str) -> str:
+                          email_column: str, again: str, reissue: str = "") -> str:
     """Words for a sent certificate whose name or address the sheet now gives differently, or "".
 
     Nothing is made or sent again by itself (that would be a second certificate); the organizer
-    sees the difference next to the row, with the command for a new address. `again` is the
-    resend command for this row.
+    sees the difference next to the row, with the command for a new address (`again`, the resend
+    command for this row) or for a corrected certificate (`reissue`).
     """
     if record.status not in (SENT, BOUNCED):
         return ""
     notes = []
     name = " ".join(row.get(name_column).split())
     if name and name != " ".join(record.name.split()):
+        fix = f"To send a corrected certificate: {reissue}" if reissue else "Reissue it."
         notes.append(f"the certificate says '{record.name}', the sheet now says '{name}'; it was "
-                     "not made or sent again (certkit cannot reissue a certificate yet).")
+                     f"not made or sent again. {fix}")
     email = row.get(email_column).strip()
     if email and not ledger.sent_to(record.cert_id, email):
         notes.append(f"it went to {record.email}, nothing went to {email}. To send it there: "

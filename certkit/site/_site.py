@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 import shutil
@@ -12,27 +11,12 @@ from pathlib import Path
 
 from ..config import Event
 from ..errors import CertkitError
-from ..ledger import Record, open_ledger
+from ..ledger import Ledger, Record, open_ledger
+from ..status import REPLACED, REVOKED
+from ._pages import VALID, certificate_page, index_page, is_valid
 
-VALID = {"Sent", "Claimed", "Bounced"}  # issued; a bounce is a mail problem, not a revocation
 ID_PATTERN = re.compile(r"^[A-Z0-9]{2,8}-[A-Z0-9]{4}-[A-Z0-9]{4}$")
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem;
-       color: #1f2937; }}
-.badge {{ display: inline-block; padding: .3rem .8rem; border-radius: 1rem; font-weight: 600; }}
-.valid {{ background: #dcfce7; color: #166534; }} .invalid {{ background: #fee2e2; color: #991b1b; }}
-dt {{ color: #6b7280; margin-top: .8rem; }} dd {{ margin: 0; font-size: 1.1rem; }}
-code {{ word-break: break-all; font-size: .8rem; }}
-</style></head><body>
-{body}
-</body></html>
-"""
+SHOWN = VALID | {REVOKED, REPLACED}  # statuses that have a page
 
 
 @dataclass
@@ -53,45 +37,28 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def shown_fields(event: Event, record: Record) -> list[tuple[str, str]]:
-    """What a verification page shows: the holder and what the certificate says, never the email."""
-    skip = {"certificate_id", "Certificate ID", "verify_url", "qr_code", event.roster.email_column}
-    rows = [("Awarded to", record.name)]
-    rows += [(k, v) for k, v in record.fields.items() if k not in skip and v and v != record.name]
-    return rows
+def page_records(ledger: Ledger, event: Event) -> list[Record]:
+    """The certificates that get a page: issued ones (valid, revoked or replaced) with their PDF."""
+    found = []
+    for record in ledger.all():
+        pdf = event.path(record.pdf) if record.pdf else None
+        if not (record.sent_at or record.status in SHOWN) or not pdf or not pdf.exists():
+            continue  # never delivered: nothing was issued
+        if ID_PATTERN.match(record.cert_id):  # an ID typed into the sheet by hand never becomes a path
+            found.append(record)
+    return found
 
 
-def _page(event: Event, record: Record, digest: str) -> str:
-    """One certificate's verification page; every value HTML-escaped."""
-    ok = record.status in VALID
-    e = html.escape
-    badge = (
-        '<p class="badge valid">Valid certificate</p>' if ok
-        else f'<p class="badge invalid">Not valid: {e(record.status.lower())}</p>'
-    )
-    items = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in shown_fields(event, record))
-    issued = f"<dt>Issued</dt><dd>{e(record.sent_at[:10])}</dd>" if record.sent_at else ""
-    body = (
-        f"<h1>{e(event.name)}</h1>{badge}<dl>{items}{issued}"
-        f"<dt>Certificate ID</dt><dd>{e(record.cert_id)}</dd>"
-        f"<dt>SHA-256 of the PDF</dt><dd><code>{e(digest)}</code></dd></dl>"
-        "<p>A PDF is genuine when its SHA-256 fingerprint is the one above "
-        "(<code>sha256sum file.pdf</code> on Linux/macOS, "
-        "<code>certutil -hashfile file.pdf SHA256</code> on Windows).</p>"
-    )
-    return PAGE.format(title=e(f"{record.cert_id} · {event.name}"), body=body)
-
-
-def _index(event: Event) -> str:
-    """The landing page: type a certificate ID to open its page (no list of names)."""
-    e = html.escape
-    body = (
-        f"<h1>{e(event.name)}</h1><p>Check a certificate: type the ID printed under its QR code.</p>"
-        '<form onsubmit="location.href=encodeURIComponent(this.id.value.trim().toUpperCase())+\'/\';'
-        'return false"><input name="id" placeholder="CK-XXXX-XXXX" required> '
-        "<button>Check</button></form>"
-    )
-    return PAGE.format(title=e(event.name), body=body)
+def site_page(event: Event, cert_id: str, ledger: Ledger | None = None) -> str | None:
+    """The HTML page of one certificate (None when it has no page), e.g. for a server to send."""
+    if ledger is None:
+        with open_ledger(event.folder) as own:
+            return site_page(event, cert_id, own)
+    record = ledger.get(cert_id.strip().upper())
+    if record is None or not any(r.cert_id == record.cert_id for r in page_records(ledger, event)):
+        return None
+    replacement = ledger.current(record.cert_id) if record.replaced_by else None
+    return certificate_page(event, record, sha256(event.path(record.pdf)), replacement)
 
 
 def publish_site(event: Event, out: Path | None = None) -> tuple[Path, int]:
@@ -105,17 +72,15 @@ def publish_site(event: Event, out: Path | None = None) -> tuple[Path, int]:
     tmp.mkdir(parents=True)
     count = 0
     with open_ledger(event.folder) as ledger:
-        for record in ledger.all():
-            pdf = event.path(record.pdf) if record.pdf else None
-            if not (record.sent_at or record.status in VALID) or not pdf or not pdf.exists():
-                continue
-            if not ID_PATTERN.match(record.cert_id):
-                continue  # an ID typed into the sheet by hand never becomes a path
+        for record in page_records(ledger, event):
+            replacement = ledger.current(record.cert_id) if record.replaced_by else None
             page = tmp / record.cert_id
             page.mkdir()
-            (page / "index.html").write_text(_page(event, record, sha256(pdf)), encoding="utf-8")
+            digest = sha256(event.path(record.pdf))
+            (page / "index.html").write_text(certificate_page(event, record, digest, replacement),
+                                             encoding="utf-8")
             count += 1
-    (tmp / "index.html").write_text(_index(event), encoding="utf-8")
+    (tmp / "index.html").write_text(index_page(event), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
     return out, count
@@ -141,6 +106,13 @@ def verify(event: Event, what: str) -> Verdict:
 
 def _verdict(record: Record, found: str) -> Verdict:
     """Valid or not, by the certificate's status."""
-    if record.status in VALID:
+    if is_valid(record):
         return Verdict(True, f"{found}; it is valid.", record)
+    if record.status == REPLACED:
+        return Verdict(False, f"{found}, but it was replaced by {record.replaced_by} on "
+                              f"{record.ended_at[:10]}: it is not valid any more.", record)
+    if record.status == REVOKED:
+        why = f" ({record.reason})" if record.reason else ""
+        return Verdict(False, f"{found}, but it was revoked on {record.ended_at[:10]}{why}: it is "
+                              "not valid.", record)
     return Verdict(False, f"{found}, but its status is {record.status}: it is not valid.", record)

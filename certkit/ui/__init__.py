@@ -13,6 +13,7 @@ from ._accounts import GoogleAccount, MailAccount
 from ._after import FindPerson, StatusSummary
 from ._base import Panel, Session, html_table, plain, start, strip_html
 from ._event import EventPicker, RosterPicker
+from ._life import Lifecycle
 from ._mapping import MappingEditor
 from ._sending import CheckReport, SendPanel, TestSend
 from ._tracking import Bounces, Statistics
@@ -26,6 +27,7 @@ __all__ = [
     "EventPicker",
     "FindPerson",
     "GoogleAccount",
+    "Lifecycle",
     "MailAccount",
     "MappingEditor",
     "Panel",
@@ -44,6 +46,7 @@ __all__ = [
     "find_person",
     "google_account",
     "html_table",
+    "lifecycle",
     "mail_account",
     "mapping_editor",
     "plain",
@@ -133,3 +136,8 @@ def bounces(session: Session) -> Bounces:
 def statistics(session: Session) -> Statistics:
     """Certificates per status, sends and claims per day, and the chart (saved as out/stats.png)."""
     return Statistics(session)
+
+
+def lifecycle(session: Session) -> Lifecycle:
+    """Reissue a row corrected after sending, revoke a certificate, see who did what."""
+    return Lifecycle(session)
