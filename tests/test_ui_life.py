@@ -25,7 +25,18 @@ def test_reissue_and_revoke_from_the_notebook_ask_first_and_are_in_the_history(r
     book.save(ready_event / "roster.xlsx")
     old_id = sheet_rows(ready_event / "roster.xlsx")["Xiaoming Wang-Li"]["Certificate ID"]
 
-    panel = ui.lifecycle(ui.Session(event, converter=converter))
+    session = ui.Session(event, converter=converter)
+    finder = ui.find_person(session)
+    finder.query.value = "xiaoming.wang@"
+    finder.resend_button.click()  # the row was corrected: it asks instead of mailing the old PDF
+    assert len(list(outbox.glob("*.eml"))) == sent
+    assert "Reissue below with row 4" in shown(finder.status)
+    assert finder.resend_button.description == "Resend the old one as it is"
+    finder.resend_button.click()
+    sent += 1
+    assert len(list(outbox.glob("*.eml"))) == sent and "Resent certificate" in shown(finder.status)
+
+    panel = ui.lifecycle(session)
     panel.reissue_button.click()  # disabled until the row is checked: nothing happens
     assert len(list(outbox.glob("*.eml"))) == sent
     panel.row.value = 3

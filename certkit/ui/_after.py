@@ -8,6 +8,7 @@ from collections.abc import Callable
 from email_validator import EmailNotValidError, validate_email
 
 from .._text import normalize
+from ..errors import RowCorrected
 from ..ledger import Record, open_ledger
 from ..run import BLOCKED, NOT_STARTED, event_status, resend
 from ..sheets import roster_location
@@ -74,6 +75,7 @@ class FindPerson(Panel):
         self.session = session
         self.resender = resender
         self.records: list[Record] = []
+        self.as_is = ""  # the certificate to resend although its row was corrected (asked first)
         self.query = widgets.Text(description="Name, email or ID", style=LABEL, layout=wide(),
                                   placeholder="e.g. Dubois, amelie@, CK-7F3K",
                                   continuous_update=False)
@@ -156,7 +158,9 @@ class FindPerson(Panel):
         """The button names where the certificate will go."""
         rec = self.selected()
         new = self.to.value.strip()
-        if rec and new and normalize(new) != normalize(rec.email):
+        if rec and self.as_is == rec.cert_id:
+            self.resend_button.description = "Resend the old one as it is"
+        elif rec and new and normalize(new) != normalize(rec.email):
             self.resend_button.description = f"Resend to {new} (corrected)"
         else:
             self.resend_button.description = "Resend the certificate"
@@ -173,9 +177,27 @@ class FindPerson(Panel):
             self.say(f"'{to}' is not an email address: {exc}", "error")
             return None
         new = to if normalize(to) != normalize(rec.email) else None
-        summary = self.attempt(lambda: self.resender(self.session.event, row=rec.row_number, to=new,
-                                                   source=self.session.source()),
-                               "resending")
+        as_is = self.as_is == rec.cert_id
+        corrected: list[RowCorrected] = []
+
+        def send() -> RunSummary | None:
+            try:
+                return self.resender(self.session.event, row=rec.row_number, to=new,
+                                     source=self.session.source(), as_is=as_is)
+            except RowCorrected as exc:  # the PDF no longer says what the row says: ask
+                corrected.append(exc)
+                return None
+
+        summary = self.attempt(send, "resending")
+        if corrected:
+            self.as_is = rec.cert_id
+            self._label()
+            self.say(f"Row {rec.row_number} was corrected after this certificate was made "
+                     f"({'; '.join(corrected[0].changes)}): the PDF still says the old. To send a "
+                     f"corrected certificate, use Reissue below with row {rec.row_number}. To send "
+                     "the old one as it is, click the button again.", "warn")
+            return None
+        self.as_is = ""
         if summary is not None:
             self.session.acted()
             outcome = summary.outcomes[-1] if summary.outcomes else None
