@@ -17,6 +17,7 @@ from ._life import Lifecycle
 from ._mapping import MappingEditor
 from ._sending import CheckReport, SendPanel, TestSend
 from ._tracking import Bounces, Statistics
+from ._unattended import ScheduledSend, WatchPanel
 from ._unknown import UnknownRows
 from ._verifying import CertificateCheck, VerificationSite, safe_name
 
@@ -32,6 +33,7 @@ __all__ = [
     "MappingEditor",
     "Panel",
     "RosterPicker",
+    "ScheduledSend",
     "SendPanel",
     "Session",
     "Statistics",
@@ -39,6 +41,7 @@ __all__ = [
     "TestSend",
     "UnknownRows",
     "VerificationSite",
+    "WatchPanel",
     "bounces",
     "check_certificate",
     "check_report",
@@ -52,6 +55,7 @@ __all__ = [
     "plain",
     "roster_picker",
     "safe_name",
+    "scheduled_send",
     "send_panel",
     "start",
     "statistics",
@@ -60,6 +64,7 @@ __all__ = [
     "test_send",
     "unknown_rows",
     "verification_site",
+    "watch_panel",
 ]
 
 
@@ -91,6 +96,16 @@ def test_send(session: Session) -> TestSend:
 def send_panel(session: Session) -> SendPanel:
     """Send every certificate, after a confirmation, with progress and a summary."""
     return SendPanel(session)
+
+
+def scheduled_send(session: Session) -> ScheduledSend:
+    """Send at a set local time (after a confirmation), while the notebook stays open."""
+    return ScheduledSend(session)
+
+
+def watch_panel(session: Session) -> WatchPanel:
+    """Mail new rows their certificate as they arrive (after a confirmation), until Stop."""
+    return WatchPanel(session)
 
 
 def status_summary(session: Session) -> StatusSummary:
