@@ -228,6 +228,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     event = _load(args)
     site, count = publish_site(event, args.out)
+    if event.email.deliver != "attach":  # the personal links mailed so far: page and PDF
+        from .track import publish_links
+
+        print(f"{publish_links(event, site)} personal download link(s) added beside their pages.")
     print(f"{count} certificate page(s) in {site}. Upload that folder so that "
           f"{event.verify_base_url}/<ID> opens each page.")
     return 0
@@ -284,6 +288,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
     stats = event_stats(event)
     print(stats.to_text())
     print(f"Chart: {stats_chart(stats, args.chart or event.out / CHART_FILE)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the verification pages and personal download links; count views, downloads and
+    LinkedIn clicks; the first opening of a personal link marks the row Claimed in the sheet.
+
+    Runs until Ctrl-C. Put it behind your web server so that verify_base_url reaches it.
+    Example: certkit serve my-event
+             certkit serve my-event --port 8080
+    """
+    from .track import serve
+
+    event = _load(args)
+    print(f"Serving {event.name} on http://{args.host}:{args.port}/ (Ctrl-C stops). "
+          f"{event.verify_base_url} must lead here.")
+    serve(event, host=args.host, port=args.port)
     return 0
 
 
@@ -403,6 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="send the existing PDF even though the row was corrected since")
     add("reconcile", cmd_reconcile).add_argument("folder", type=Path, help=FOLDER_HELP)
     add("bounces", cmd_bounces).add_argument("folder", type=Path, help=FOLDER_HELP)
+    p = add("serve", cmd_serve)
+    p.add_argument("folder", type=Path)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p = add("stats", cmd_stats)
     p.add_argument("folder", type=Path, help=FOLDER_HELP)
     p.add_argument("--chart", type=Path, help="where to save the chart (default out/stats.png)")

@@ -13,6 +13,8 @@ from certkit.ledger import open_ledger
 from certkit.run import run_event
 from certkit.send import build_message
 from certkit.sheets import GoogleSheetSource
+from certkit.site import publish_site
+from certkit.track import publish_links
 
 from .test_gsheets_pipeline import demo_rows
 
@@ -74,3 +76,19 @@ def test_both_attaches_and_links_and_an_unknown_mode_is_refused(event, tmp_path)
     update_setting(event.folder, "email", {"deliver": "pdf"})
     with pytest.raises(ConfigError, match="attach, link, both"):
         load_event(event.folder)
+
+
+def test_publish_puts_each_pdf_beside_its_page_under_the_mailed_link(linked):
+    event, _, _ = linked
+    site = event.folder / "site"
+    with open_ledger(event.folder) as ledger:
+        tokens = dict(ledger.db.execute("SELECT cert_id, token FROM links").fetchall())
+    publish_site(event, site)  # what `certkit publish` runs, then, with deliver = "link":
+    assert publish_links(event, site) == len(tokens) == 5
+    for cert_id, token in tokens.items():
+        with open_ledger(event.folder) as ledger:
+            pdf = event.path(ledger.get(cert_id).pdf)
+        assert (site / cert_id / token / f"{cert_id}.pdf").read_bytes() == pdf.read_bytes()
+        page = (site / cert_id / token / "index.html").read_text(encoding="utf-8")
+        assert f'href="{token}/{cert_id}.pdf"' in page and '<base href="../">' in page
+        assert not list((site / cert_id).glob("*.pdf"))  # never at the guessable /ID/ address
