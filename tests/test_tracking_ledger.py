@@ -65,3 +65,29 @@ def test_the_first_personal_opening_claims_the_certificate(tmp_path):
         assert rec.status == "Claimed" and not rec.synced
         c = ledger.counters()[cert_id]
         assert (c["views"], c["downloads"], c["linkedin"]) == (2, 1, 1) and c["claimed_at"]
+
+
+def test_a_claimed_row_changed_in_the_sheet_is_pointed_to_reissue_and_never_resent(ready_event,
+                                                                                 converter):
+    import openpyxl
+
+    from certkit.config import load_event
+    from certkit.run import run_event
+
+    from .test_pipeline import sheet_rows
+
+    run_event(load_event(ready_event), send=True, rows=[2], converter=converter)
+    with open_ledger(ready_event) as ledger:
+        rec = next(r for r in ledger.all() if r.row_number == 2)
+        assert ledger.count(rec.cert_id, "views", personal=True)
+    book = openpyxl.load_workbook(ready_event / "roster.xlsx")
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("Full Name") + 1, "Corrected Name")
+    book.save(ready_event / "roster.xlsx")
+    outbox = ready_event / "out" / "outbox"
+    before = len(list(outbox.glob("*.eml")))
+    run_event(load_event(ready_event), send=True, rows=[2], converter=converter)
+    assert len(list(outbox.glob("*.eml"))) == before
+    row = sheet_rows(ready_event / "roster.xlsx")["Corrected Name"]
+    assert row["Status"] == "Claimed" and "certkit reissue" in row["Detail"]

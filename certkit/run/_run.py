@@ -33,7 +33,7 @@ from ..sheets import (
     match_rows,
     open_roster,
 )
-from ..status import BOUNCED, FAILED, NOT_SENT, SENT, UNKNOWN
+from ..status import BOUNCED, CLAIMED, FAILED, NOT_SENT, SENT, UNKNOWN
 from ..summary import BLOCKED, NOT_ELIGIBLE, Outcome, RunSummary
 from ._changes import row_changes
 
@@ -105,7 +105,7 @@ def _show_done(run: Run, row: Row, record: Record) -> None:
     note = changed_after_sending(ledger, row, record, cfg.name_column, cfg.email_column,
                                  f"certkit resend {event.folder} --row {row.number}", reissue)
     other = [c for c in row_changes(event, row, record) if not c.startswith(f"{cfg.name_column}:")]
-    if other and record.status in (SENT, BOUNCED):
+    if other and record.status in (SENT, BOUNCED, CLAIMED):
         told = (f"the sheet now says {'; '.join(other)}; the certificate was not made or sent "
                 f"again. To send a corrected certificate: {reissue}")
         note = f"{note} Also, {told}" if note else CHANGED + told

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .._text import normalize
 from ..ids import SAFE_ID
 from ..ledger import Ledger, Record
-from ..status import BOUNCED, REPLACED, REVOKED, SENT
+from ..status import BOUNCED, CLAIMED, REPLACED, REVOKED, SENT
 from ._roster import Row, fingerprint
 
 CHANGED = "Changed in the sheet after it was sent: "
@@ -121,7 +121,7 @@ def changed_after_sending(ledger: Ledger, row: Row, record: Record, name_column:
     sees the difference next to the row, with the command for a new address (`again`, the resend
     command for this row) or for a corrected certificate (`reissue`).
     """
-    if record.status not in (SENT, BOUNCED):
+    if record.status not in (SENT, BOUNCED, CLAIMED):
         return ""
     notes = []
     name = " ".join(row.get(name_column).split())
