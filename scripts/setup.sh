@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-all}"
 
-apt_packages=(libreoffice-writer-nogui fonts-liberation fonts-dejavu-core fonts-noto-cjk fontconfig)
+apt_packages=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation fonts-dejavu-core fonts-noto-cjk fontconfig)
 if [ "${CERTKIT_BROWSER:-0}" = "1" ]; then
   apt_packages+=(chromium libatomic1)  # libatomic1: the node runtime inside the playwright wheel
 fi

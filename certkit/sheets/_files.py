@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Event
-from ..errors import ConfigError, RosterError
+from ..errors import ConfigError, RosterChanged, RosterError
 from ._header import find_column, parse_table, status_targets
-from ._roster import Roster, RosterSource, StatusUpdate, locate_rows
+from ._placing import place_rows
+from ._roster import Roster, RosterSource, Row, StatusUpdate
+from ._xlsx_zip import refuse_if_open, write_cells
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,7 +60,7 @@ def _row_cells(
 
 
 class XlsxRosterSource:
-    """An .xlsx roster; writes only the status cells, keeping formatting, formulas and other sheets."""
+    """An .xlsx roster, read with openpyxl; status cells written into the file's XML (_xlsx_zip)."""
 
     def __init__(
         self,
@@ -74,6 +76,8 @@ class XlsxRosterSource:
         self.header_row = header_row
         self.status_columns = status_columns
         self.identity = list(identity)
+        self.title = worksheet
+        self._seen: tuple[tuple[int, int, int], Roster] | None = None  # the last read, by file stamp
 
     def _sheet(self, book: Any) -> Any:
         """The configured worksheet, or the first one."""
@@ -101,41 +105,80 @@ class XlsxRosterSource:
 
     def read(self) -> Roster:
         """Read the header and every non-empty row below it (formulas as their last computed value)."""
+        stamp = _stamp(self.path)
         sheet = self._sheet(self._load(data_only=True))
         rows = [[cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
         if len(rows) < self.header_row:
             raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
         header, out = parse_table(rows, self.header_row)
-        return Roster(header, out, f"{self.path.name} ({sheet.title})", self.header_row)
+        self.title = sheet.title
+        roster = Roster(header, out, f"{self.path.name} ({sheet.title})", self.header_row)
+        self._seen = (stamp, _copy(roster))
+        return roster
+
+    def _current(self) -> Roster:
+        """The roster as the file holds it now: read again only when it changed since last time."""
+        if self._seen is not None and self._seen[0] == _stamp(self.path):
+            return self._seen[1]
+        self.read()
+        assert self._seen is not None
+        return self._seen[1]
 
     def write(self, updates: Sequence[StatusUpdate]) -> None:
-        """Write status cells in place and save atomically (the file is replaced in one step)."""
+        """Write the status cells into the sheet's XML and replace the file in one step; every
+        other byte of the workbook (formulas with their values, styles, other sheets) stays.
+
+        Raises RosterError, writing nothing, while the file is open in Excel or LibreOffice;
+        RosterChanged naming the people whose rows cannot be found again (the others are written).
+        """
         if not updates:
             return
-        current = self.read()
-        found = locate_rows(updates, current.rows, self.status_columns["certificate_id"], self.identity)
-        book = self._load(data_only=False)
-        sheet = self._sheet(book)
+        refuse_if_open(self.path)
+        current = self._current()
+        id_name = self.status_columns["certificate_id"]
+        found, problems = place_rows(updates, current.rows,
+                                     find_column(current.header, id_name) or id_name, self.identity)
         header = list(current.header)
         extra = sorted({find_column(header, c) for u in updates for c in u.extra} - {''})
         targets, created = _status_targets(header, self.status_columns, extra)
-        for name in created:
-            sheet.cell(row=self.header_row, column=targets[name]).value = name
-        for i, up in enumerate(updates):
-            cells = _row_cells(up, self.status_columns, header, targets)
-            for name, text in cells.items():
-                cell = sheet.cell(row=found[i], column=targets[name])
-                cell.value = text
-                cell.data_type = "s"  # text stays text: "=..." is never turned into a formula
-        _atomic_save(self.path, lambda f: book.save(f))
+        cells: dict[tuple[int, int], str] = {(self.header_row, targets[name]): name for name in created}
+        rows = {row.number: row for row in current.rows}
+        for i, number in found.items():
+            for name, text in _row_cells(updates[i], self.status_columns, header, targets).items():
+                cells[(number, targets[name])] = text
+                rows[number].values[header[targets[name] - 1]] = text
+        if cells:
+            write_cells(self.path, self.title, cells)
+            current.header[:] = header
+            self._seen = (_stamp(self.path), current)
+        if problems:
+            raise RosterChanged(" ".join(problems))
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when anyone saves the file: modification time, size, inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _copy(roster: Roster) -> Roster:
+    """A copy whose rows can be updated after a write without touching the caller's roster."""
+    rows = [Row(r.number, dict(r.values)) for r in roster.rows]
+    return Roster(list(roster.header), rows, roster.source, roster.header_row)
 
 
 def _atomic_save(path: Path, save: Any) -> None:
-    """Write via a temporary file in the same folder, then replace: never a half-written roster."""
+    """Write via a temporary file in the same folder, then replace: never a half-written roster.
+    The file keeps its permissions (a temporary file would make it readable by its owner only)."""
+    mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
     try:
         save(tmp)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except PermissionError as exc:
         raise RosterError(
@@ -204,8 +247,11 @@ class CsvRosterSource:
         """Rewrite the file with the status cells filled in, in one atomic replace."""
         if not updates:
             return
+        refuse_if_open(self.path)
         current = self.read()
-        found = locate_rows(updates, current.rows, self.status_columns["certificate_id"], self.identity)
+        id_name = self.status_columns["certificate_id"]
+        found, problems = place_rows(updates, current.rows,
+                                     find_column(current.header, id_name) or id_name, self.identity)
         records = self._records()
         header = list(current.header)
         extra = sorted({find_column(header, c) for u in updates for c in u.extra} - {''})
@@ -213,8 +259,9 @@ class CsvRosterSource:
         old = records[self.header_row - 1]
         records[self.header_row - 1] = header + old[len(header) :]
         width = len(header)
-        for i, up in enumerate(updates):
-            rec = records[found[i] - 1]
+        for i, number in found.items():
+            up = updates[i]
+            rec = records[number - 1]
             rec.extend([""] * (width - len(rec)))
             cells = _row_cells(up, self.status_columns, header, targets)
             for name, text in cells.items():
@@ -223,6 +270,8 @@ class CsvRosterSource:
         csv.writer(buf, self.dialect, lineterminator=self.dialect.lineterminator).writerows(records)
         data = buf.getvalue().encode(self.encoding, errors="replace")
         _atomic_save(self.path, lambda f: Path(f).write_bytes(data))
+        if problems:
+            raise RosterChanged(" ".join(problems))
 
 
 def open_roster(event: Event) -> RosterSource:

@@ -2,7 +2,7 @@
 
 Reading is one request (the whole worksheet, as the organizer sees it). A flush of statuses is one
 read of the current sheet plus one values:batchUpdate (RAW, so a name like "=HYPERLINK(...)" stays
-text); rows are found again by certificate ID or fingerprint (roster.locate_rows), never by
+text); rows are found again by certificate ID or fingerprint (place_rows), never by
 position alone. Missing status columns are added after the last used column, growing the grid
 first with an appendDimension request when the sheet is too narrow.
 """
@@ -19,10 +19,11 @@ from gspread.utils import a1_to_rowcol, extract_id_from_url
 
 from .._text import normalize, suggest
 from ..config import Event
-from ..errors import ConfigError, RosterError
+from ..errors import ConfigError, RosterChanged, RosterError
 from ._google_http import account_of, google_errors, share_hint
 from ._header import column_letter, column_number, parse_table, status_targets
-from ._roster import Roster, Row, StatusUpdate, locate_rows
+from ._placing import place_rows
+from ._roster import Roster, Row, StatusUpdate
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{40,}$")
 HEADER_SCAN = 30  # rows searched for the column names when they are not where event.toml says
@@ -232,10 +233,12 @@ class GoogleSheetSource:
         header, rows = self._parse(values)
         id_name = self.status_columns.get("certificate_id", "")
         id_at = column_number(header, id_name)
-        found = locate_rows(updates, rows, header[id_at - 1] if id_at else id_name, self.identity)
+        found, problems = place_rows(updates, rows, header[id_at - 1] if id_at else id_name,
+                                     self.identity)
         index, created = self._targets(header, values)
         data = self._header_cells(index, created)
-        for i, update in enumerate(updates):
+        for i, number in found.items():
+            update = updates[i]
             cells: dict[int, str] = {}
             for kind, text in update.values.items():
                 name = self.status_columns.get(kind)
@@ -245,9 +248,11 @@ class GoogleSheetSource:
                 col = column_number(header, name)
                 if col:
                     cells[col] = text
-            data.extend(self._runs(found[i], cells))
+            data.extend(self._runs(number, cells))
         self._grow(index, grid_cols)
         self._send(data)
+        if problems:
+            raise RosterChanged(" ".join(problems))
 
     def _targets(self, header: list[str], values: list[list[str]]) -> tuple[dict[str, int], list[str]]:
         """Status column name -> 1-based column; missing ones go after the last used column."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from .._text import normalize, suggest
-from ..errors import RosterChanged, RosterError
+from ..errors import RosterError
 
 
 def find_column(header: Iterable[str], name: str) -> str:
@@ -70,6 +70,8 @@ class StatusUpdate:
     values: dict[str, str]  # status kind (see STATUS_KINDS) -> text
     certificate_id: str = ""
     extra: dict[str, str] = field(default_factory=dict)  # other column -> text (e.g. corrected email)
+    who: str = ""  # the person in words, for messages ("Ana Lopez <ana@example.org>")
+    person: dict[str, str] = field(default_factory=dict)  # column -> the certificate's name / email
 
 
 @runtime_checkable
@@ -92,53 +94,3 @@ def fingerprint(row: Row, columns: Sequence[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
-def locate_rows(
-    updates: Sequence[StatusUpdate],
-    rows: Sequence[Row],
-    id_column: str,
-    identity: Sequence[str],
-) -> dict[int, int]:
-    """Map each update (by index) to the row number it belongs to now, or raise RosterChanged.
-
-    A row is found by its certificate ID first (an ID in several rows: the one that has the same
-    fingerprint), then by its fingerprint; its old position is used
-    only when the row there still has the same fingerprint. Ambiguity is never guessed at.
-    """
-    by_id: dict[str, list[int]] = {}
-    by_print: dict[str, list[int]] = {}
-    at: dict[int, Row] = {}
-    for row in rows:
-        at[row.number] = row
-        cid = row.get(id_column).strip() if id_column else ""
-        if cid:
-            by_id.setdefault(cid, []).append(row.number)
-        by_print.setdefault(fingerprint(row, identity), []).append(row.number)
-    found: dict[int, int] = {}
-    for i, up in enumerate(updates):
-        ids = by_id.get(up.certificate_id, []) if up.certificate_id else []
-        if len(ids) > 1:  # an ID pasted into another row: the row that is this person holds it
-            ids = [n for n in ids if fingerprint(at[n], identity) == up.fingerprint] or ids
-        if len(ids) == 1:
-            found[i] = ids[0]
-            continue
-        if len(ids) > 1:
-            raise RosterChanged(
-                f"Certificate ID {up.certificate_id} appears in {len(ids)} rows "
-                f"({', '.join(map(str, ids))}). Remove the copies, then run again.",
-                column=id_column,
-            )
-        same = at.get(up.row_number)
-        if same is not None and fingerprint(same, identity) == up.fingerprint:
-            found[i] = up.row_number
-            continue
-        matches = by_print.get(up.fingerprint, [])
-        if len(matches) == 1:
-            found[i] = matches[0]
-            continue
-        raise RosterChanged(
-            f"The row that was row {up.row_number} can no longer be found "
-            f"({'it appears twice' if matches else 'it was changed or deleted'}). Nothing was "
-            "written for it; its status is kept in the ledger and written on the next run.",
-            row=up.row_number,
-        )
-    return found
