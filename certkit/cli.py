@@ -104,6 +104,9 @@ def cmd_run(args: argparse.Namespace) -> int:
              certkit run my-event --send     (asks before sending)
              certkit run my-event --send --rows 3,7-9
              certkit run my-event --send --at "2026-12-02 09:00"   (waits, then sends)
+    Exit codes: 0 finished; 1 nothing sent (or made) because of problems to fix first;
+    2 certkit could not run (the message says why); 3 finished, but rows Failed or are Unknown,
+    or statuses could not be written into the sheet; 130 stopped with Ctrl-C (run it again).
     """
     from ._cli_unattended import check_at, wait_for_start
     from ._progress import ProgressBars
@@ -125,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     bars = ProgressBars()
     try:
         summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
-                            test_to=args.test_to, progress=bars)
+                            test_to=args.test_to, progress=bars, write_sheet=args.write_sheet)
     finally:
         bars.close()
     print(summary.to_text())
@@ -134,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "the sheet.")
     elif not args.send:
         print(f"Nothing was sent. To send: certkit run {args.folder} --send")
-    return 0
+    return summary.exit_code()
 
 
 def _check_address(address: str) -> None:
@@ -365,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="certkit",
         description="Issue certificates from a roster sheet: template, PDF, mail, status.",
+        epilog="Exit codes: 0 done; 1 nothing sent because of problems to fix first (or a check "
+        "failed); 2 certkit could not run; 3 finished with Failed or Unknown rows, or statuses "
+        "not written; 130 stopped with Ctrl-C.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -401,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--send", action="store_true", help="mail the certificates (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before sending")
     p.add_argument("--limit", type=int, help="at most N certificates in this run")
+    p.add_argument("--write-sheet", action="store_true",
+                   help="without --send: still show the statuses (PDF ready) in a roster file; by "
+                   "default a run that only makes PDFs leaves the file as it is")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--rows", metavar="SPEC", help="only these sheet rows, e.g. 3,7-9")
     which.add_argument("--sample", type=int, metavar="N",

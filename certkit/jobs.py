@@ -42,6 +42,7 @@ class Run:
         self.summary = RunSummary(pdf_dir=event.out / "pdf", folder=event.folder)
         self.pending_ids: set[str] = set()
         self.test = False  # a test send to the organizer: the sheet is left untouched
+        self.hold = False  # a PDF-only run on a roster file: the file is left as it is
 
     def show(self, record: Record, extra: dict[str, str] | None = None) -> None:
         """Queue the ledger's status of a certificate (and any `extra` cells) for the sheet."""
@@ -56,6 +57,9 @@ class Run:
                 "detail": record.detail,
             },
             extra=extra or {},
+            who=f"{record.name} <{record.email}>" if record.email else record.name,
+            person={self.event.roster.email_column: record.email,
+                    self.event.roster.name_column: record.name},
         )
         self._put(record.cert_id, update, [record.cert_id])
 
@@ -65,12 +69,13 @@ class Run:
             row_number=row.number,
             fingerprint=fingerprint(row, self.event.identity_columns),
             values={"status": status, "detail": detail},
+            who=" ".join(row.get(c).strip() for c in self.event.identity_columns).strip(),
         )
         self._put(f"row:{row.number}", update, [])
 
     def _put(self, key: str, update: StatusUpdate, ids: list[str]) -> None:
         """Queue and, when a flush happened, mark what it wrote as synced."""
-        if self.test:
+        if self.test or self.hold:
             return
         self.pending_ids.update(ids)
         try:
@@ -81,7 +86,7 @@ class Run:
 
     def flush(self) -> None:
         """Write everything queued to the sheet; on failure keep it in the ledger for next time."""
-        if self.test:
+        if self.test or self.hold:
             return
         try:
             self.board.flush()

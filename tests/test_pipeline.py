@@ -93,10 +93,13 @@ def test_sent_rows_are_not_resent_when_the_status_cell_was_edited(event_dir, smt
 def test_run_without_send_renders_but_marks_nothing_sent(event_dir, smtp, converter):
     sink, controller = smtp
     use_smtp(event_dir, controller.port)
+    before = (event_dir / "roster.xlsx").read_bytes()
     summary = run_event(load_event(event_dir), send=False, converter=converter)
     assert sink.messages == []
     assert summary.count("Sent") == 0
     assert len(list((event_dir / "out" / "pdf").glob("*.pdf"))) == 23
+    assert (event_dir / "roster.xlsx").read_bytes() == before  # a PDF-only run leaves the file be
+    run_event(load_event(event_dir), send=False, converter=converter, write_sheet=True)
     rows = sheet_rows(event_dir / "roster.xlsx")
     assert {r["Status"] for r in rows.values()} == {"Not sent"}
     assert all(r["Certificate ID"] for r in rows.values() if r["Email"] and "@example.org" in r["Email"])
@@ -148,8 +151,9 @@ def test_a_certificate_that_spills_onto_a_second_page_is_held_back(event_dir, sm
 def test_a_name_corrected_before_sending_is_rendered_and_recorded_anew(event_dir, converter):
     from certkit.ledger import open_ledger
 
-    run_event(load_event(event_dir), send=False, converter=converter)
-    cid = sheet_rows(event_dir / "roster.xlsx")["Amélie Dubois"]["Certificate ID"]
+    run_event(load_event(event_dir), send=False, converter=converter)  # the file stays as it was
+    with open_ledger(event_dir) as ledger:
+        cid = next(r.cert_id for r in ledger.all() if r.name == "Amélie Dubois")
     book = openpyxl.load_workbook(event_dir / "roster.xlsx")
     book.worksheets[0]["A2"] = "Amélie Dubois-Martin"
     book.save(event_dir / "roster.xlsx")

@@ -76,7 +76,7 @@ def test_sorting_a_duplicate_above_the_sent_row_keeps_the_truth_on_both_rows(sma
 
 
 def test_a_certificate_id_copied_into_another_row_blocks_only_that_row(small, smtp, converter):
-    run(small, converter)  # PDFs and IDs, nothing sent
+    run(small, converter, write_sheet=True)  # PDFs and IDs, nothing sent
     rows = read(small)
     bob_id = rows[1]["Certificate ID"]
     rows[1]["Certificate ID"] = rows[0]["Certificate ID"]  # pasted one row too far
@@ -111,7 +111,7 @@ def test_a_sent_certificates_id_copied_into_an_unsent_row_does_not_skip_that_per
 
 def test_a_name_corrected_before_sending_is_what_the_pdf_the_ledger_and_verify_say(
         small, smtp, converter):
-    run(small, converter)  # PDFs made with the misspelt name
+    run(small, converter, write_sheet=True)  # PDFs made with the misspelt name
     rows = read(small)
     bob_id = rows[1]["Certificate ID"]
     rows[1]["Full Name"] = "Robert Ray"
@@ -178,3 +178,38 @@ def test_an_unusable_id_typed_in_the_sheet_blocks_the_row_until_it_is_cleared(sm
     write(small, ann_rows)
     run(small, converter, send=True)
     assert read(small)[0]["Status"] == "Sent" and len(smtp[0].to("ann@example.org")) == 1
+
+
+def test_a_row_whose_address_already_has_a_sent_certificate_never_gets_a_second_one(
+        small, smtp, converter):
+    run(small, converter, send=True)
+    rows = read(small)
+    for row in rows:  # the sheet never got the IDs (killed before the first flush) ...
+        row["Certificate ID"] = row["Status"] = row["Sent at"] = ""
+    rows[1]["Full Name"] = "Robert Ray"  # ... and a sent person's name is corrected
+    write(small, rows)
+    summary = run(small, converter, send=True)
+    assert len(smtp[0].messages) == 3 and summary.count("Sent") == 3
+    after = read(small)
+    assert after[1]["Status"] == "Sent" and "Robert Ray" in after[1]["Detail"]
+    with open_ledger(small) as ledger:
+        assert len(ledger.all()) == 3
+
+
+def test_status_columns_left_behind_by_a_sort_are_flagged_not_trusted(small, smtp, converter):
+    run(small, converter, send=True, rows=[2, 3])  # Ann and Bob mailed, Cy not yet
+    rows = read(small)
+    own = ["Full Name", "Email", "Course", "Completion Date", "Score", "Attended"]
+    people = [{k: r[k] for k in own} for r in rows]
+    people.reverse()  # sorted Z-A, but only the organizer's columns: the statuses stay put
+    write(small, [{**p, **{k: v for k, v in r.items() if k not in own}}
+                  for p, r in zip(people, rows)])
+    summary = run(small, converter, send=True)
+    after = read(small)
+    assert len(smtp[0].messages) == 2  # nobody mailed: Cy's row holds Ann's ID
+    assert [r["Status"] for r in after] == ["Not sent", "Sent", "Sent"]
+    assert after[0]["Full Name"] == "Cy Dee" and after[0]["Certificate ID"] == rows[0]["Certificate ID"]
+    assert "belongs to Ann Lee" in after[0]["Detail"] and "--to" not in after[0]["Detail"]
+    assert after[2]["Full Name"] == "Ann Lee"  # her certificate found by her address, not resent
+    assert after[2]["Certificate ID"] == rows[0]["Certificate ID"]
+    assert summary.count("Sent") == 2

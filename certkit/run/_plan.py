@@ -43,7 +43,8 @@ def count_to_send(event: Event, source: RosterSource | None = None) -> int:
     count = 0
     with open_ledger(event.folder) as ledger:
         matches = match_rows(roster.rows, ledger, event.status_columns.certificate_id,
-                             event.identity_columns)
+                             event.identity_columns, email_column=event.roster.email_column,
+                             name_column=event.roster.name_column)
         for row in roster.rows:
             match = matches[row.number]
             skip = row.number in blocking or row.number in report.excluded or match.conflict

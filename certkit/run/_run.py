@@ -25,9 +25,11 @@ from ..jobs import DONE, Job, Run
 from ..ledger import Record, open_ledger
 from ..sheets import (
     CHANGED,
+    CsvRosterSource,
     Roster,
     RosterSource,
     Row,
+    XlsxRosterSource,
     changed_after_sending,
     fingerprint,
     match_rows,
@@ -49,7 +51,9 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
     event, ledger = run.event, run.ledger
     id_col = event.status_columns.certificate_id
     blocking = report.blocking_rows()
-    matches = match_rows(roster.rows, ledger, id_col, event.identity_columns)
+    matches = match_rows(roster.rows, ledger, id_col, event.identity_columns,
+                         email_column=event.roster.email_column,
+                         name_column=event.roster.name_column)
     jobs: list[Job] = []
     later = 0
     for row in roster.rows:
@@ -122,7 +126,7 @@ def _show_done(run: Run, row: Row, record: Record) -> None:
         run.show(ledger.get(record.cert_id) or record)
     done = record.detail if record.status == UNKNOWN else note or "already done earlier"
     run.summary.outcomes.append(Outcome(row.number, row.get(cfg.name_column).strip(), record.status,
-                                        done, record.cert_id, attention=bool(note)))
+                                        done, record.cert_id, attention=bool(note), earlier=True))
 
 
 def _show_excluded(run: Run, row: Row, reason: str) -> None:
@@ -239,6 +243,7 @@ def run_event(
     transport: object | None = None,
     converter: PdfConverter | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    write_sheet: bool = False,
 ) -> RunSummary:
     """Run the event: PDFs for every eligible row; with `send`, mail them and show statuses.
 
@@ -246,7 +251,8 @@ def run_event(
     is unusable; AuthError when the mail login is refused. Per-row problems never raise: they end as
     that row's status and Detail. `rows` (sheet row numbers) or `sample` (a representative sample
     of that size) limit the run to some rows; `test_to` mails them all to that one address with
-    TEST in the subject and writes nothing into the sheet.
+    TEST in the subject and writes nothing into the sheet. Without `send`, a roster file (xlsx,
+    csv) is left as it is unless `write_sheet` asks for the statuses ("PDF ready") to be shown.
     """
     from ..send import bounces_after_send, deliver
 
@@ -265,6 +271,8 @@ def run_event(
         ledger.recover()
         run = Run(event, source, ledger)
         run.test = bool(test_to)
+        run.hold = not (send or test_to or write_sheet) and isinstance(
+            source, (XlsxRosterSource, CsvRosterSource))
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
         template, note = template_file(event, getattr(source, "client", None))

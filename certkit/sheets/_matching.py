@@ -31,14 +31,20 @@ class Match:
 
 
 def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
-               identity: Sequence[str]) -> dict[int, Match]:
+               identity: Sequence[str], *, email_column: str = "",
+               name_column: str = "") -> dict[int, Match]:
     """Row number -> its Match. A certificate belongs to at most one row.
 
-    An ID in one row only is that row's. An ID in several rows belongs to the one whose name and
-    email match the certificate; the other rows are blocked (each names the rows to fix). A row
-    without a usable ID is matched by name and email, unless another row already holds that
-    certificate: then it is the same person twice, and blocked.
+    An ID in one row only is that row's while the row still is its person (the name or the email
+    matches the certificate); when both changed the row is blocked, nothing sent or suggested. An
+    ID in several rows belongs to the one whose name and email match the certificate; the other
+    rows are blocked (each names the rows to fix). A row without a usable ID is matched by name
+    and email, unless another row already holds that certificate (the same person twice:
+    blocked); failing that, by an address that holds a certificate no row holds any more (the
+    name was corrected), never a second certificate for one address.
     """
+    email_column = email_column or (identity[0] if identity else "")
+    name_column = name_column or (identity[1] if len(identity) > 1 else "")
     prints = {row.number: fingerprint(row, identity) for row in rows}
     by_id: dict[str, list[Row]] = {}
     for row in rows:
@@ -51,11 +57,16 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
         record = ledger.current(cid)  # a replaced certificate's ID stands for its replacement
         mine = [r for r in holders if record and (len(holders) == 1 or
                                                    prints[r.number] == record.fingerprint)]
-        if record and len(mine) == 1:
+        if record and len(mine) == 1 and not _same_person(mine[0], record, email_column,
+                                                           name_column):
+            found[mine[0].number] = Match(conflict=_someone_else(cid, mine[0], record,
+                                                                 email_column, name_column))
+        elif record and len(mine) == 1:
             found[mine[0].number] = Match(record)
             owner[cid] = mine[0].number
         if len(holders) > 1:
             _block_copies(cid, holders, owner.get(cid), found)
+    unmatched: list[Row] = []
     for row in rows:
         if row.number in found:
             continue
@@ -68,7 +79,7 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
                 "'-' and '_'. Clear it (certkit then gives the row an ID) or fix it, then run "
                 "again."))
         elif record is None:
-            found[row.number] = Match()
+            unmatched.append(row)
         elif holder is None:
             owner[record.cert_id] = row.number
             found[row.number] = Match(record)
@@ -77,27 +88,54 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
                 f"Same person as row {holder} (same email and name), which already has "
                 f"certificate {record.cert_id}: they would get two certificates. Delete one of "
                 "the two rows."), duplicate=True)
-    _match_corrected(rows, ledger, identity[0] if identity else "", id_column, owner, found)
+    _match_by_address(unmatched, ledger, owner, email_column, id_column, found)
     return found
 
 
-def _match_corrected(rows: Sequence[Row], ledger: Ledger, email_column: str, id_column: str,
-                     owner: dict[str, int], found: dict[int, Match]) -> None:
-    """A row with no ID and a name no certificate has, whose address received a certificate no
-    row holds any more: the organizer cleared the ID and corrected the name. It is that
-    certificate's row (run then points to reissue), never a second certificate made silently."""
-    loose = [r for r in rows if found[r.number] == Match() and not r.get(id_column).strip()]
-    if not loose or not email_column:
+def _same_person(row: Row, record: Record, email_column: str, name_column: str) -> bool:
+    """Whether the row still has the certificate's name or its email (one may be corrected)."""
+    email = normalize(row.get(email_column)) if email_column else ""
+    name = normalize(row.get(name_column)) if name_column else ""
+    return (email and email == normalize(record.email)) or (name and name == normalize(record.name)) \
+        or not (email_column or name_column)
+
+
+def _someone_else(cid: str, row: Row, record: Record, email_column: str, name_column: str) -> str:
+    """Words for a row whose certificate ID belongs to another person (both name and email differ)."""
+    now = " ".join(v for v in (row.get(name_column).strip(), row.get(email_column).strip()) if v)
+    return (f"The certificate ID {cid} in this row belongs to {record.name} <{record.email}>, but "
+            f"the row now holds {now}. Were rows sorted or moved without the status columns? "
+            "Undo that (or move the certificate ID back to its person's row), or clear this "
+            "row's certificate ID cell if it is a new person; then run again. Nothing is sent "
+            "for this row until then.")
+
+
+def _match_by_address(rows: Sequence[Row], ledger: Ledger, owner: dict[str, int],
+                      email_column: str, id_column: str, found: dict[int, Match]) -> None:
+    """Rows with no certificate by name and email: one whose address holds a certificate that no
+    row holds any more is that certificate's row (the organizer cleared the ID or the sheet never
+    got it, and corrected the name; run then points to reissue when it was sent): never a second
+    certificate made silently."""
+    if not rows or not email_column:
         return
-    sent: dict[str, list[Record]] = {}
-    for rec in ledger.all():
-        if rec.cert_id not in owner and rec.sent_at and rec.status not in (REPLACED, REVOKED):
-            sent.setdefault(normalize(rec.email), []).append(rec)
-    for row in loose:
-        mine = sent.get(normalize(row.get(email_column)), [])
-        if len(mine) == 1 and mine[0].cert_id not in owner:
-            owner[mine[0].cert_id] = row.number
-            found[row.number] = Match(mine[0])
+    free: dict[str, list[Record]] = {}
+    for record in ledger.all():
+        if record.cert_id not in owner and record.status not in (REPLACED, REVOKED):
+            free.setdefault(normalize(record.email), []).append(record)
+    for row in rows:
+        address = normalize(row.get(email_column))
+        left = [r for r in free.get(address, []) if r.cert_id not in owner] if address else []
+        if len(left) == 1 and not row.get(id_column).strip():
+            owner[left[0].cert_id] = row.number
+            found[row.number] = Match(left[0])
+        elif len(left) > 1 and not row.get(id_column).strip():
+            ids = ", ".join(r.cert_id for r in left)
+            found[row.number] = Match(conflict=(
+                f"The address {row.get(email_column).strip()} already holds certificates {ids} "
+                "of this event, under other names. Type the right certificate ID into this "
+                "row's certificate ID cell, then run again."))
+        else:
+            found[row.number] = Match()
 
 
 def _block_copies(cid: str, holders: list[Row], owner: int | None, found: dict[int, Match]) -> None:
