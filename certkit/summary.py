@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .status import FAILED, UNKNOWN
+from .status import FAILED, SENT, UNKNOWN
 
 if TYPE_CHECKING:
     from .findings import Report
@@ -29,6 +29,7 @@ class Outcome:
     certificate_id: str = ""
     attention: bool = False  # listed in the summary whatever the status (e.g. changed after sending)
     group: str = ""  # counted under this word instead of the status: BLOCKED or NOT_ELIGIBLE
+    earlier: bool = False  # finished in an earlier run
 
     @property
     def label(self) -> str:
@@ -56,6 +57,16 @@ class RunSummary:
     def count(self, status: str) -> int:
         """How many rows ended in `status`."""
         return sum(1 for o in self.outcomes if o.status == status)
+
+    def exit_code(self) -> int:
+        """0 finished; 3 rows Failed or Unknown, or statuses not written into the sheet; 1 nothing
+        was sent (or made) because of problems to fix first."""
+        if self.sheet_errors or any(o.status in (FAILED, UNKNOWN) for o in self.outcomes):
+            return 3
+        blocked = any(o.group == BLOCKED for o in self.outcomes)
+        if blocked and not any(o.status == SENT and not o.earlier for o in self.outcomes):
+            return 1
+        return 0
 
     def to_text(self) -> str:
         """A summary that fits on a screen for any roster size: counts per outcome, then the rows

@@ -156,7 +156,8 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
             yield self.db
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # Ctrl-C can land just after COMMIT finished: nothing to undo
+                self.db.execute("ROLLBACK")
             raise
 
     def get(self, cert_id: str) -> Record | None:
