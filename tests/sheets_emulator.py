@@ -67,6 +67,7 @@ class SheetsEmulator:
         self.auth = AuthServer()
         self.log: list[Logged] = []
         self.faults: list[Fault] = []
+        self.hooks: list[tuple] = []  # (path part, edit) run before the next matching request
         self.quota = {"read": reads_per_minute, "write": writes_per_minute}
         self.minute = minute
         self.retry_after: float | None = None  # sent with 429 replies when set
@@ -262,6 +263,9 @@ class SheetsEmulator:
         kind = _kind(method, path)
         delay, reply_headers = 0.0, {}
         try:
+            hook = self._take_hook(path)
+            if hook is not None:
+                hook()
             fault = self._take_fault(path)
             delay = fault.delay if fault else 0.0
             if fault and fault.status:
@@ -281,6 +285,20 @@ class SheetsEmulator:
             return status, reply_headers, payload
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         return status, {"Content-Type": "application/json; charset=UTF-8", **reply_headers}, data
+
+    def before_next(self, match: str, edit) -> None:
+        """Run `edit()` (e.g. an organizer's sort) just before the next request whose path contains
+        `match` is applied: an edit landing exactly between a flush's read and its write."""
+        with self._lock:
+            self.hooks.append((match, edit))
+
+    def _take_hook(self, path: str):
+        with self._lock:
+            for i, (match, edit) in enumerate(self.hooks):
+                if match in path:
+                    del self.hooks[i]
+                    return edit
+        return None
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:

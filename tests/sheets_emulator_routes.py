@@ -126,6 +126,13 @@ def _values_batch_update(book: Book, data: dict) -> dict:
         book.sheets = saved
         raise
     book.touch()
+    if data.get("includeValuesInResponse"):  # the whole requested range, as it is now
+        render = data.get("responseValueRenderOption", "FORMATTED_VALUE")
+        for reply, item in zip(replies, data.get("data", [])):
+            box = grid.parse_range(item.get("range", ""), book.sheets)
+            values = grid.read_box(box, render)
+            reply["updatedData"] = {"range": box.a1(), "majorDimension": "ROWS",
+                                    **({"values": values} if values else {})}
     return {
         "spreadsheetId": book.key,
         "totalUpdatedRows": sum(r["updatedRows"] for r in replies),

@@ -37,6 +37,7 @@ def sent(rows, status: str = "Sent") -> list[StatusUpdate]:
             fingerprint(row, IDENTITY),
             {"certificate_id": cert_id(row), "status": status, "sent_at": SENT_AT, "detail": ""},
             certificate_id=cert_id(row),
+            person={"Email": row.get("Email"), "Full Name": row.get("Full Name")},  # as Run.show
         )
         for row in rows
     ]

@@ -2,9 +2,11 @@
 
 Reading is one request (the whole worksheet, as the organizer sees it). A flush of statuses is one
 read of the current sheet plus one values:batchUpdate (RAW, so a name like "=HYPERLINK(...)" stays
-text); rows are found again by certificate ID or fingerprint (place_rows), never by
-position alone. Missing status columns are added after the last used column, growing the grid
-first with an appendDimension request when the sheet is too narrow.
+text); rows are found again by certificate ID or fingerprint (place_rows), never by position
+alone, and the write's reply shows who is in each written row, so a sort, insert or delete landing
+between the read and the write is repaired at once (_google_check). Missing status columns are
+added after the last used column, growing the grid first with an appendDimension request when the
+sheet is too narrow.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from gspread.utils import a1_to_rowcol, extract_id_from_url
 from .._text import normalize, suggest
 from ..config import Event
 from ..errors import ConfigError, RosterChanged, RosterError
+from ._google_check import ROUNDS, checked_range, misplaced
 from ._google_http import account_of, google_errors, share_hint
 from ._header import column_letter, column_number, parse_table, status_targets
 from ._placing import place_rows
@@ -224,21 +227,42 @@ class GoogleSheetSource:
         return created
 
     def write(self, updates: Sequence[StatusUpdate]) -> None:
-        """Write the status cells of `updates`: one read, one write (plus one grid request if the
-        sheet is too narrow for new status columns). Raises RosterChanged, writing nothing, when a
-        row cannot be found again safely."""
-        if not updates:
-            return
+        """Write the status cells of `updates`: one read and one checked write per round (plus
+        one grid request if the sheet is too narrow for new status columns).
+
+        Each row's write reports who is in that row at the moment it is applied; a row that was
+        moved by a sort, insert or delete in between is put right in another round (see
+        _google_check). Raises RosterChanged naming the people whose rows cannot be found again
+        (everyone else is written), or when the sheet keeps changing round after round.
+        """
+        pending, problems = list(updates), []
+        for _ in range(ROUNDS):
+            if not pending:
+                break
+            pending = self._write_round(pending, problems)
+        if pending:
+            problems.append(
+                f"The sheet kept changing while certkit wrote {len(pending)} statuses; they are "
+                "kept and written on the next run.")
+        if problems:
+            raise RosterChanged(" ".join(problems))
+
+    def _write_round(self, pending: list[StatusUpdate], problems: list[str]) -> list[StatusUpdate]:
+        """Read, place, write with the check; return the updates that must go again."""
         values, grid_cols = self._fetch()
         header, rows = self._parse(values)
         id_name = self.status_columns.get("certificate_id", "")
         id_at = column_number(header, id_name)
-        found, problems = place_rows(updates, rows, header[id_at - 1] if id_at else id_name,
-                                     self.identity)
+        found, lost = place_rows(pending, rows, header[id_at - 1] if id_at else id_name,
+                                 self.identity)
+        problems.extend(lost)
         index, created = self._targets(header, values)
         data = self._header_cells(index, created)
+        check = [c for c in (column_number(header, n) for n in self.identity) if c]
+        checks = []
+        title = _quote(self.sheet["title"])
         for i, number in found.items():
-            update = updates[i]
+            update = pending[i]
             cells: dict[int, str] = {}
             for kind, text in update.values.items():
                 name = self.status_columns.get(kind)
@@ -248,11 +272,19 @@ class GoogleSheetSource:
                 col = column_number(header, name)
                 if col:
                     cells[col] = text
-            data.extend(self._runs(number, cells))
+            if not cells:
+                continue
+            if check and not set(check) & set(cells):
+                item = checked_range(title, number, cells, check)
+                checks.append((len(data), update, item))
+                data.append(item)
+            else:  # it corrects a name or an address itself: written as before, unchecked
+                data.extend(self._runs(number, cells))
         self._grow(index, grid_cols)
-        self._send(data)
-        if problems:
-            raise RosterChanged(" ".join(problems))
+        replies = self._send(data, check=bool(checks))
+        names = {kind: header[index[name] - 1] if index[name] <= len(header) else ""
+                 for kind, name in self.status_columns.items()}
+        return misplaced(checks, replies, header, rows, pending, self.identity, names)
 
     def _targets(self, header: list[str], values: list[list[str]]) -> tuple[dict[str, int], list[str]]:
         """Status column name -> 1-based column; missing ones go after the last used column."""
@@ -300,14 +332,19 @@ class GoogleSheetSource:
         with self._errors():
             self.client.http_client.batch_update(self.key, body)
 
-    def _send(self, data: list[dict[str, Any]]) -> None:
-        """One values:batchUpdate with RAW input: text is stored as typed, never run as a formula."""
+    def _send(self, data: list[dict[str, Any]], check: bool = False) -> list[dict[str, Any]]:
+        """One values:batchUpdate with RAW input: text is stored as typed, never run as a formula.
+        With `check`, the reply shows each range as it is after the write (one reply per range)."""
         if not data:
-            return
+            return []
+        body: dict[str, Any] = {"valueInputOption": "RAW",
+                                "data": [{k: v for k, v in d.items() if not k.startswith("_")}
+                                         for d in data]}
+        if check:
+            body.update(includeValuesInResponse=True, responseValueRenderOption="FORMATTED_VALUE")
         with self._errors():
-            self.client.http_client.values_batch_update(
-                self.key, body={"valueInputOption": "RAW", "data": data}
-            )
+            reply = self.client.http_client.values_batch_update(self.key, body=body)
+        return list(reply.get("responses", [])) if isinstance(reply, dict) else []
 
 
 def _quote(title: str) -> str:

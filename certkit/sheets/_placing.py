@@ -14,7 +14,7 @@ from .._text import normalize
 from ._roster import Row, StatusUpdate, fingerprint
 
 
-def _is(row: Row, print_: str, up: StatusUpdate) -> bool:
+def is_person(row: Row, print_: str, up: StatusUpdate) -> bool:
     """Whether `row` is the update's person: same name and email, or (for a certificate) the
     same name or the same email as the certificate (the other one may have been corrected)."""
     if print_ == up.fingerprint:
@@ -64,7 +64,7 @@ def place_rows(
         if len(ids) > 1:  # an ID pasted into another row: the row that is this person holds it
             ids = [n for n in ids if prints[n] == up.fingerprint] or ids
         if up.person:  # an ID left behind by a sort of the other columns is not this person's
-            ids = [n for n in ids if _is(at[n], prints[n], up)]
+            ids = [n for n in ids if is_person(at[n], prints[n], up)]
         if len(ids) == 1:
             found[i] = ids[0]
             continue
@@ -74,7 +74,7 @@ def place_rows(
                                       "copies"))
             continue
         same = at.get(up.row_number)
-        if same is not None and _is(same, prints[same.number], up):
+        if same is not None and is_person(same, prints[same.number], up):
             found[i] = up.row_number
             continue
         matches = by_print.get(up.fingerprint, [])
