@@ -33,6 +33,8 @@ class RosterConfig:
     flush_rows: int = 50  # write statuses every N rows ...
     flush_seconds: float = 10.0  # ... or every T seconds, and at the end
     update_email: bool = True  # `certkit resend --to` writes the corrected address into the sheet
+    delimiter: str = ""  # CSV only: "," ";" or "\t"; blank = detected from the file
+    encoding: str = ""  # CSV only: "utf-8", "cp1252", ...; blank = UTF-8 (BOM or not), else cp1252
 
 
 @dataclass

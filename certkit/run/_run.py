@@ -273,6 +273,8 @@ def run_event(
         run.test = bool(test_to)
         run.hold = not (send or test_to or write_sheet) and isinstance(
             source, (XlsxRosterSource, CsvRosterSource))
+        if getattr(source, "note", ""):
+            run.summary.notes.append(source.note)  # e.g. a CSV read as Windows-1252
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
         template, note = template_file(event, getattr(source, "client", None))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import tempfile
@@ -15,12 +13,11 @@ from typing import Any
 
 from ..config import Event
 from ..errors import ConfigError, RosterChanged, RosterError
+from ._csv import CsvRosterSource
 from ._header import find_column, parse_table, status_targets
 from ._placing import place_rows
 from ._roster import Roster, RosterSource, Row, StatusUpdate
 from ._xlsx_zip import refuse_if_open, write_cells
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_text(value: Any) -> str:
@@ -189,91 +186,6 @@ def _atomic_save(path: Path, save: Any) -> None:
             os.unlink(tmp)
 
 
-def csv_safe(text: str) -> str:
-    """Text that a spreadsheet program opening the CSV will not run as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-class CsvRosterSource:
-    """A .csv roster; rewritten atomically with its encoding, BOM and delimiter kept."""
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        header_row: int = 1,
-        status_columns: dict[str, str],
-        identity: Sequence[str],
-    ):
-        self.path = Path(path)
-        self.header_row = header_row
-        self.status_columns = status_columns
-        self.identity = list(identity)
-        self.encoding = "utf-8"
-        self.dialect: Any = csv.excel
-
-    def _records(self) -> list[list[str]]:
-        """All records, decoding UTF-8 (with or without BOM), else Windows-1252."""
-        if not self.path.exists():
-            raise RosterError(f"The roster file {self.path} does not exist. Fix [roster] path.")
-        raw = self.path.read_bytes()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-                self.encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else encoding
-                if self.encoding == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf"):
-                    self.encoding = "utf-8"
-                break
-            except UnicodeDecodeError:
-                continue
-        try:
-            self.dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            self.dialect = csv.excel
-        return list(csv.reader(io.StringIO(text, newline=""), self.dialect, strict=True))
-
-    def read(self) -> Roster:
-        """Read the header and every non-empty row below it."""
-        try:
-            records = self._records()
-        except csv.Error as exc:
-            raise RosterError(f"{self.path.name} is not a well-formed CSV file: {exc}.") from exc
-        if len(records) < self.header_row:
-            raise RosterError(f"{self.path.name} is empty: add a header row and one row per person.")
-        header, rows = parse_table(records, self.header_row)
-        return Roster(header, rows, self.path.name, self.header_row)
-
-    def write(self, updates: Sequence[StatusUpdate]) -> None:
-        """Rewrite the file with the status cells filled in, in one atomic replace."""
-        if not updates:
-            return
-        refuse_if_open(self.path)
-        current = self.read()
-        id_name = self.status_columns["certificate_id"]
-        found, problems = place_rows(updates, current.rows,
-                                     find_column(current.header, id_name) or id_name, self.identity)
-        records = self._records()
-        header = list(current.header)
-        extra = sorted({find_column(header, c) for u in updates for c in u.extra} - {''})
-        targets, _ = _status_targets(header, self.status_columns, extra)
-        old = records[self.header_row - 1]
-        records[self.header_row - 1] = header + old[len(header) :]
-        width = len(header)
-        for i, number in found.items():
-            up = updates[i]
-            rec = records[number - 1]
-            rec.extend([""] * (width - len(rec)))
-            cells = _row_cells(up, self.status_columns, header, targets)
-            for name, text in cells.items():
-                rec[targets[name] - 1] = csv_safe(text)
-        buf = io.StringIO(newline="")
-        csv.writer(buf, self.dialect, lineterminator=self.dialect.lineterminator).writerows(records)
-        data = buf.getvalue().encode(self.encoding, errors="replace")
-        _atomic_save(self.path, lambda f: Path(f).write_bytes(data))
-        if problems:
-            raise RosterChanged(" ".join(problems))
-
-
 def open_roster(event: Event) -> RosterSource:
     """The roster back-end event.toml names: xlsx, csv or sheets."""
     cfg = event.roster
@@ -285,7 +197,8 @@ def open_roster(event: Event) -> RosterSource:
     if cfg.source == "xlsx":
         return XlsxRosterSource(event.path(cfg.path), worksheet=cfg.worksheet, **common)
     if cfg.source == "csv":
-        return CsvRosterSource(event.path(cfg.path), **common)
+        return CsvRosterSource(event.path(cfg.path), delimiter=cfg.delimiter, encoding=cfg.encoding,
+                               **common)
     if cfg.source == "sheets":
         try:
             from ._google import GoogleSheetSource
