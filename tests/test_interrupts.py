@@ -7,14 +7,18 @@ from __future__ import annotations
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 
 import openpyxl
 import pytest
 
+from certkit.config import save_setting
+
 from . import test_kill
 from .test_kill import ROOT, certkit, check_exactly_one, child_env, finish
+from .test_pipeline import sheet_rows
 from .test_reconcile import gmail_like, point_at
 
 small_event = test_kill.small_event  # the 12-row event whose PDFs are made once
@@ -88,3 +92,37 @@ def test_exit_code_1_when_nothing_is_sent_because_every_row_needs_a_fix(small_ev
     run = subprocess.run(certkit("run", str(folder), "--send", "--yes"), cwd=ROOT, env=child_env(),
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
+
+
+def test_kill_before_the_first_flush_then_a_corrected_name_gets_no_second_certificate(
+        small_event, imap, tmp_path):
+    folder = tmp_path / "event"
+    shutil.copytree(small_event, folder)
+    sink, controller = gmail_like(imap, delay=0.05)
+    try:
+        point_at(folder, controller.port, imap)
+        save_setting(folder, "roster", {"flush_rows": 1000, "flush_seconds": 3600.0})
+        proc = subprocess.Popen(certkit("run", str(folder), "--send", "--yes"), cwd=ROOT,
+                                env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(sink.received) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        mailed = sink.received[0].rcpt_tos[0]
+        book = openpyxl.load_workbook(folder / "roster.xlsx")
+        sheet = book.worksheets[0]
+        assert sheet.max_column == 6  # no status was ever written: the kill came first
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == mailed)
+        row[0].value = f"{row[0].value} Jr."  # the organizer corrects the name
+        book.save(folder / "roster.xlsx")
+        finish(folder)
+        assert sink.per_recipient()[mailed] == 1
+        check_exactly_one(folder, sink)
+        rows = {r["Email"]: r for r in sheet_rows(folder / "roster.xlsx").values()}
+        assert "Changed in the sheet after it was sent" in rows[mailed]["Detail"]
+        db = sqlite3.connect(folder / "certkit.db")
+        assert db.execute("SELECT COUNT(*) FROM certificates").fetchone()[0] == len(rows)
+        db.close()
+    finally:
+        controller.stop()

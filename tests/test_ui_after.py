@@ -64,7 +64,12 @@ def test_unknown_rows_are_looked_up_in_the_sent_folder_and_the_rest_resent(
         assert "Not in the Sent folder" in rows["José Álvarez Núñez"]["Detail"]
         finder = ui.find_person(session)  # as the panel says: resend José's with Find a person
         finder.query.value = "José"
-        finder.resend_button.click()
+        before = len(sink.received)
+        finder.resend_button.click()  # asks first: nothing is sent by the question
+        assert "Resend certificate" in shown(finder.question) and len(sink.received) == before
+        finder.yes.click()
+        finder.yes.click()  # a double click sends one message
+        assert len(sink.received) == before + 1
         assert "Resent certificate" in shown(finder.status)
         panel.refresh()
         assert panel.records == [] and "nothing to do here" in panel.text()
@@ -162,6 +167,7 @@ def test_notebook_03_settles_and_resends_with_the_roster_in_a_google_sheet(
     finder.query.value = LOST
     finder.to.value = "jose.alvarez.nunez@example.org"
     finder.resend_button.click()
+    finder.yes.click()
     assert "Resent certificate" in shown(finder.status)
     sheet = sheet_by_email(sheets_emulator, key)
     assert LOST not in sheet

@@ -287,3 +287,6 @@ def _settle_unknown(run: Run) -> None:
         return
     if settled.found or settled.missing:
         run.summary.notes.append(settled.to_text(run.event.folder))
+    for outcome in run.summary.outcomes:  # the summary (and the exit code) say what is true now
+        if outcome.row in settled.found and outcome.status == UNKNOWN:
+            outcome.status, outcome.detail = SENT, "found in the Sent folder"

@@ -90,9 +90,17 @@ class FindPerson(Panel):
         self.find_button.on_click(lambda _b: self.find())
         self.matches.observe(lambda _c: self.show(), "value")
         self.to.observe(lambda _c: self._label(), "value")
-        self.resend_button.on_click(lambda _b: self.resend())
+        self.question = widgets.HTML()
+        self.yes = widgets.Button(description="Yes, resend", button_style="danger", icon="check")
+        self.no = widgets.Button(description="Cancel", icon="times")
+        self.confirm_box = widgets.VBox([self.question, widgets.HBox([self.yes, self.no])],
+                                        layout=widgets.Layout(display="none"))
+        self.resend_button.on_click(lambda _b: self.ask())
+        self.yes.on_click(lambda _b: self.confirm())
+        self.no.on_click(lambda _b: self.cancel())
         self.widget = widgets.VBox([widgets.HBox([self.query, self.find_button]), self.matches,
-                                    self.details, self.to, self.resend_button, self.status])
+                                    self.details, self.to, self.resend_button, self.confirm_box,
+                                    self.status])
         session.on_change(self.find)
 
     def find(self) -> None:
@@ -165,16 +173,44 @@ class FindPerson(Panel):
         else:
             self.resend_button.description = "Resend the certificate"
 
-    def resend(self) -> RunSummary | None:
-        """Send the same PDF again, to the corrected address when one was typed."""
-        rec = self.selected()
-        if rec is None:
-            return None
+    def ask(self) -> None:
+        """Ask before resending: whose certificate, to which address, from whom."""
+        rec, to = self.selected(), self._address()
+        if rec is None or to is None:
+            return
+        event = self.session.event
+        self.question.value = note(
+            f"Resend certificate {rec.cert_id} ({rec.name}, row {rec.row_number}, now "
+            f"{rec.status}) to {to} from {event.email.sender}? One message is sent.", "warn")
+        self.confirm_box.layout.display = ""
+        self.say("")
+
+    def cancel(self) -> None:
+        """Close the question; nothing is sent."""
+        self.confirm_box.layout.display = "none"
+        self.say("Nothing was sent.")
+
+    def confirm(self) -> RunSummary | None:
+        """Resend once per question: a second click (or a double click) sends nothing more."""
+        if self.confirm_box.layout.display == "none":
+            return None  # no open question: never send
+        self.confirm_box.layout.display = "none"
+        return self.resend()
+
+    def _address(self) -> str | None:
+        """The address typed in 'Send to', checked; None (with the reason shown) when unusable."""
         to = self.to.value.strip()
         try:
-            to = validate_email(to, check_deliverability=False).normalized
+            return validate_email(to, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             self.say(f"'{to}' is not an email address: {exc}", "error")
+            return None
+
+    def resend(self) -> RunSummary | None:
+        """Send the same PDF again, to the corrected address when one was typed (no question:
+        the Resend button asks first, see ask/confirm)."""
+        rec, to = self.selected(), self._address()
+        if rec is None or to is None:
             return None
         new = to if normalize(to) != normalize(rec.email) else None
         as_is = self.as_is == rec.cert_id
