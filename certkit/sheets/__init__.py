@@ -1,10 +1,9 @@
 """Roster sources (Google Sheets, XLSX, CSV), header parsing, row matching, status write-back."""
 
+from ._csv import CsvRosterSource, csv_safe
 from ._files import (
-    CsvRosterSource,
     StatusBoard,
     XlsxRosterSource,
-    csv_safe,
     open_roster,
     roster_location,
     worksheet_names,
