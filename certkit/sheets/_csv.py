@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..errors import RosterChanged, RosterError
 from ._header import find_column, parse_table, status_targets
+from ._local import atomic_save, refuse_if_open, row_cells
 from ._placing import place_rows
 from ._roster import Roster, StatusUpdate
-from ._xlsx_zip import refuse_if_open
 
 DELIMITERS = (",", ";", "\t")
 BOM = b"\xef\xbb\xbf"
@@ -165,8 +165,6 @@ class CsvRosterSource:
         Raises RosterError, writing nothing, while the file is open in Excel or LibreOffice;
         RosterChanged naming the people whose rows cannot be found again (the others are written).
         """
-        from ._files import _atomic_save, _row_cells
-
         if not updates:
             return
         refuse_if_open(self.path)
@@ -185,7 +183,7 @@ class CsvRosterSource:
         for i, number in found.items():
             rec = list(records[number - 1])
             rec.extend([""] * (len(header) - len(rec)))
-            for name, text in _row_cells(updates[i], self.status_columns, header, targets).items():
+            for name, text in row_cells(updates[i], self.status_columns, header, targets).items():
                 rec[targets[name] - 1] = csv_safe(text)
             changed[number] = rec
         out = []
@@ -198,6 +196,6 @@ class CsvRosterSource:
             line = buf.getvalue()
             out.append(line if raw.endswith(("\n", "\r")) else line[: -len(self.shape.newline)])
         data = "".join(out).encode(self.shape.encoding, errors="replace")
-        _atomic_save(self.path, lambda f: Path(f).write_bytes((BOM if self.shape.bom else b"") + data))
+        atomic_save(self.path, lambda f: Path(f).write_bytes((BOM if self.shape.bom else b"") + data))
         if problems:
             raise RosterChanged(" ".join(problems))

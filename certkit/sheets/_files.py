@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -15,9 +14,10 @@ from ..config import Event
 from ..errors import ConfigError, RosterChanged, RosterError
 from ._csv import CsvRosterSource
 from ._header import find_column, parse_table, status_targets
+from ._local import refuse_if_open, row_cells
 from ._placing import place_rows
 from ._roster import Roster, RosterSource, Row, StatusUpdate
-from ._xlsx_zip import refuse_if_open, write_cells
+from ._xlsx_zip import write_cells
 
 
 def cell_text(value: Any) -> str:
@@ -42,18 +42,6 @@ def _status_targets(
     targets, created = status_targets(header, [*columns.values(), *extra])
     header.extend(created)
     return targets, created
-
-
-def _row_cells(
-    up: StatusUpdate, columns: dict[str, str], header: list[str], targets: dict[str, int]
-) -> dict[str, str]:
-    """Column name -> text for one update: its status cells and its extra cells (e.g. a fixed email)."""
-    cells = {columns[k]: v for k, v in up.values.items()}
-    for name, text in up.extra.items():
-        found = find_column(header, name)
-        if found in targets:
-            cells[found] = text
-    return cells
 
 
 class XlsxRosterSource:
@@ -141,7 +129,7 @@ class XlsxRosterSource:
         cells: dict[tuple[int, int], str] = {(self.header_row, targets[name]): name for name in created}
         rows = {row.number: row for row in current.rows}
         for i, number in found.items():
-            for name, text in _row_cells(updates[i], self.status_columns, header, targets).items():
+            for name, text in row_cells(updates[i], self.status_columns, header, targets).items():
                 cells[(number, targets[name])] = text
                 rows[number].values[header[targets[name] - 1]] = text
         if cells:
@@ -165,25 +153,6 @@ def _copy(roster: Roster) -> Roster:
     """A copy whose rows can be updated after a write without touching the caller's roster."""
     rows = [Row(r.number, dict(r.values)) for r in roster.rows]
     return Roster(list(roster.header), rows, roster.source, roster.header_row)
-
-
-def _atomic_save(path: Path, save: Any) -> None:
-    """Write via a temporary file in the same folder, then replace: never a half-written roster.
-    The file keeps its permissions (a temporary file would make it readable by its owner only)."""
-    mode = os.stat(path).st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        save(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise RosterError(
-            f"{path.name} could not be saved ({exc}). Close it in Excel or LibreOffice, then run again."
-        ) from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def open_roster(event: Event) -> RosterSource:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import RosterError
 from ._header import column_letter
+from ._local import refuse_if_open
 
 ROW = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 CELL = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
@@ -31,25 +32,6 @@ Cells = Mapping[tuple[int, int], str]  # (row, column), both 1-based -> text
 
 class CannotEdit(RosterError):
     """The workbook's XML has a shape certkit does not edit safely (statuses stay in the ledger)."""
-
-
-def lock_file(path: Path) -> Path | None:
-    """The lock file Excel (`~$name`) or LibreOffice (`.~lock.name#`) keeps beside an open file."""
-    for name in (f"~${path.name}", f".~lock.{path.name}#"):
-        if (path.parent / name).exists():
-            return path.parent / name
-    return None
-
-
-def refuse_if_open(path: Path) -> None:
-    """Raise RosterError when a spreadsheet program has the file open: a write would be lost."""
-    lock = lock_file(path)
-    if lock is not None:
-        raise RosterError(
-            f"{path.name} is open in Excel or LibreOffice ({lock.name} is beside it), so certkit did "
-            "not write into it: your next save there would undo it, or it would undo yours. Close "
-            "the file; the statuses are kept and written on the next run."
-        )
 
 
 def _attr(attrs: str, name: str) -> str | None:
