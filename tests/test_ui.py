@@ -173,7 +173,8 @@ def test_find_person_history_and_resend_to_a_corrected_address(tmp_path, convert
     assert panel.to.value == "amelie.dubois@example.org"
     panel.to.value = "amelie@new.example.org"
     assert panel.resend_button.description == "Resend to amelie@new.example.org (corrected)"
-    panel.resend_button.click()
+    panel.resend_button.click()  # asks first
+    panel.yes.click()
     assert "Resent certificate" in shown(panel.status)
     sent = [m for m in outbox(tmp_path / "demo") if "amelie@new.example.org" in str(m["To"])]
     assert len(sent) == 1

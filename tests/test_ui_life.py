@@ -28,11 +28,13 @@ def test_reissue_and_revoke_from_the_notebook_ask_first_and_are_in_the_history(r
     session = ui.Session(event, converter=converter)
     finder = ui.find_person(session)
     finder.query.value = "xiaoming.wang@"
-    finder.resend_button.click()  # the row was corrected: it asks instead of mailing the old PDF
+    finder.resend_button.click()
+    finder.yes.click()  # the row was corrected: it says so instead of mailing the old PDF
     assert len(list(outbox.glob("*.eml"))) == sent
     assert "Reissue below with row 4" in shown(finder.status)
     assert finder.resend_button.description == "Resend the old one as it is"
     finder.resend_button.click()
+    finder.yes.click()
     sent += 1
     assert len(list(outbox.glob("*.eml"))) == sent and "Resent certificate" in shown(finder.status)
 
