@@ -1,7 +1,7 @@
 """Notebook widgets (ipywidgets): each panel calls library functions; the notebooks call these.
 
-    session = ui.start()            # the event in $CERTKIT_EVENT or ./demo-event (made if missing)
-    ui.event_picker(session)        # then one panel per cell, top to bottom
+    ui.start()                      # the event in $CERTKIT_EVENT or ./demo-event (made if missing)
+    ui.event_picker()               # then one panel per cell, top to bottom (each on ui.current())
 
 Every panel shows as widgets in Jupyter and as plain text where no widget front-end is attached.
 Needs the notebook extra: pip install 'certkit[notebook]'.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ._accounts import GoogleAccount, MailAccount
 from ._after import FindPerson, StatusSummary
-from ._base import Panel, Session, html_table, plain, start, strip_html
+from ._base import Panel, Session, current, html_table, plain, start, strip_html
 from ._event import EventPicker, RosterPicker
 from ._life import Lifecycle
 from ._mapping import MappingEditor
@@ -45,6 +45,7 @@ __all__ = [
     "bounces",
     "check_certificate",
     "check_report",
+    "current",
     "event_picker",
     "find_person",
     "google_account",
@@ -68,91 +69,91 @@ __all__ = [
 ]
 
 
-def event_picker(session: Session) -> EventPicker:
+def event_picker(session: Session | None = None) -> EventPicker:
     """Open another event folder or create a new one."""
-    return EventPicker(session)
+    return EventPicker(session or current())
 
 
-def roster_picker(session: Session) -> RosterPicker:
+def roster_picker(session: Session | None = None) -> RosterPicker:
     """Choose the participants list (file or Google Sheet), worksheet, name and email columns."""
-    return RosterPicker(session)
+    return RosterPicker(session or current())
 
 
-def mapping_editor(session: Session) -> MappingEditor:
+def mapping_editor(session: Session | None = None) -> MappingEditor:
     """Which column fills each placeholder, with a live preview of one row's certificate."""
-    return MappingEditor(session)
+    return MappingEditor(session or current())
 
 
-def check_report(session: Session) -> CheckReport:
+def check_report(session: Session | None = None) -> CheckReport:
     """The data check as a table."""
-    return CheckReport(session)
+    return CheckReport(session or current())
 
 
-def test_send(session: Session) -> TestSend:
+def test_send(session: Session | None = None) -> TestSend:
     """Send a few certificates to yourself, marked TEST."""
-    return TestSend(session)
+    return TestSend(session or current())
 
 
-def send_panel(session: Session) -> SendPanel:
+def send_panel(session: Session | None = None) -> SendPanel:
     """Send every certificate, after a confirmation, with progress and a summary."""
-    return SendPanel(session)
+    return SendPanel(session or current())
 
 
-def scheduled_send(session: Session) -> ScheduledSend:
+def scheduled_send(session: Session | None = None) -> ScheduledSend:
     """Send at a set local time (after a confirmation), while the notebook stays open."""
-    return ScheduledSend(session)
+    return ScheduledSend(session or current())
 
 
-def watch_panel(session: Session) -> WatchPanel:
+def watch_panel(session: Session | None = None) -> WatchPanel:
     """Mail new rows their certificate as they arrive (after a confirmation), until Stop."""
-    return WatchPanel(session)
+    return WatchPanel(session or current())
 
 
 def status_summary(session: Session) -> StatusSummary:
     """How many certificates are in each status."""
-    return StatusSummary(session)
+    return StatusSummary(session or current())
 
 
-def find_person(session: Session) -> FindPerson:
+def find_person(session: Session | None = None) -> FindPerson:
     """Find a person, see their history, resend."""
-    return FindPerson(session)
+    return FindPerson(session or current())
 
 
-def google_account(session: Session) -> GoogleAccount:
+def google_account(session: Session | None = None) -> GoogleAccount:
     """Connect a Google account for a Google Sheet roster."""
-    return GoogleAccount(session)
+    return GoogleAccount(session or current())
 
 
-def mail_account(session: Session) -> MailAccount:
+def mail_account(session: Session | None = None) -> MailAccount:
     """Connect the mail account (Gmail app password, or another server)."""
-    return MailAccount(session)
+    return MailAccount(session or current())
 
 
-def unknown_rows(session: Session) -> UnknownRows:
+def unknown_rows(session: Session | None = None) -> UnknownRows:
     """Messages whose delivery is unknown, with a button that looks for them in the Sent folder."""
-    return UnknownRows(session)
+    return UnknownRows(session or current())
 
 
-def verification_site(session: Session) -> VerificationSite:
+def verification_site(session: Session | None = None) -> VerificationSite:
     """Make the verification site the QR codes point to, and say where to upload it."""
-    return VerificationSite(session)
+    return VerificationSite(session or current())
 
 
-def check_certificate(session: Session) -> CertificateCheck:
+def check_certificate(session: Session | None = None) -> CertificateCheck:
     """Check a PDF or a certificate ID someone sends you."""
-    return CertificateCheck(session)
+    return CertificateCheck(session or current())
 
 
-def bounces(session: Session) -> Bounces:
+def bounces(session: Session | None = None) -> Bounces:
     """Rows whose mail came back, with a button that reads the inbox for new bounces."""
-    return Bounces(session)
+    return Bounces(session or current())
 
 
-def statistics(session: Session) -> Statistics:
+def statistics(session: Session | None = None) -> Statistics:
     """Certificates per status, sends and claims per day, and the chart (saved as out/stats.png)."""
     return Statistics(session)
 
 
-def lifecycle(session: Session) -> Lifecycle:
+def lifecycle(session: Session | None = None) -> Lifecycle:
     """Reissue a row corrected after sending, revoke a certificate, see who did what."""
-    return Lifecycle(session)
+    return Lifecycle(session or current())

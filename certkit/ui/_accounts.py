@@ -16,7 +16,7 @@ from ..run import (
     service_account_email,
     store_mail_password,
 )
-from ._base import LABEL, Panel, Session, note, wide, widgets
+from ._base import LABEL, Panel, Session, fits, note, wide, widgets
 
 GOOGLE_MODES = [
     ("A service account key file (.json)", "service_account"),
@@ -55,7 +55,7 @@ class GoogleAccount(Panel):
         self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL,
                                 layout=wide(), placeholder="https://docs.google.com/spreadsheets/d/...")
         self.button = widgets.Button(description="Test, then save", icon="plug",
-                                     button_style="primary", layout=widgets.Layout(width="300px"))
+                                     button_style="primary", layout=fits("300px"))
         self.button.on_click(lambda _b: self.test())
         self.mode.observe(lambda _c: self._show(), "value")
         self.widget = widgets.VBox([self.mode, self.credentials, self.url, self.button,
@@ -140,10 +140,10 @@ class MailAccount(Panel):
         self.server_box = widgets.HBox([self.host, self.port, self.security])
         self.help = widgets.HTML()
         self.button = widgets.Button(description="Test the login, then save", icon="plug",
-                                     button_style="primary", layout=widgets.Layout(width="300px"))
+                                     button_style="primary", layout=fits("300px"))
         self.colab_button = widgets.Button(description="Load from Colab Secrets", icon="key",
-                                           layout=widgets.Layout(
-                                               width="300px", display="" if in_colab() else "none"))
+                                           layout=fits("300px"))
+        self.colab_button.layout.display = "" if in_colab() else "none"
         self.button.on_click(lambda _b: self.test())
         self.colab_button.on_click(lambda _b: self.from_colab())
         self.backend.observe(lambda _c: self._show(), "value")

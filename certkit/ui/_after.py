@@ -13,7 +13,7 @@ from ..ledger import Record, open_ledger
 from ..run import BLOCKED, NOT_STARTED, event_status, resend
 from ..sheets import roster_location
 from ..summary import RunSummary
-from ._base import LABEL, Panel, Session, html_table, link, note, plain, strip_html, wide, widgets
+from ._base import LABEL, Panel, Session, fits, html_table, link, note, plain, strip_html, wide, widgets
 
 COUNT_COLUMNS = [("status", "Status"), ("count", "Certificates")]
 ATTENTION_COLUMNS = [("row", "Row"), ("name", "Name"), ("email", "Email"),
@@ -85,7 +85,7 @@ class FindPerson(Panel):
         self.to = widgets.Text(description="Send to", style=LABEL, layout=wide())
         self.resend_button = widgets.Button(description="Resend the certificate", icon="repeat",
                                             button_style="warning", disabled=True,
-                                            layout=widgets.Layout(width="300px"))
+                                            layout=fits("300px"))
         self.query.observe(lambda _c: self.find(), "value")  # Enter or leaving the box
         self.find_button.on_click(lambda _b: self.find())
         self.matches.observe(lambda _c: self.show(), "value")

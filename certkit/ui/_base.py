@@ -26,13 +26,18 @@ DEFAULT_EVENT = "demo-event"
 EVENT_ENV = "CERTKIT_EVENT"
 LABEL = {"description_width": "initial"}
 
-__all__ = ["LABEL", "Panel", "Session", "html_table", "note", "start", "wide", "widgets"]
+__all__ = ["LABEL", "Panel", "Session", "fits", "html_table", "note", "start", "wide", "widgets"]
 
 
 def wide() -> widgets.Layout:
     """A layout for a full-width field: a new one each time, since hiding a widget changes its
     layout, and a shared layout would hide every widget using it."""
     return widgets.Layout(width="640px")
+
+
+def fits(min_width: str) -> widgets.Layout:
+    """A button layout that grows with its label (never cut off), at least `min_width` wide."""
+    return widgets.Layout(width="auto", min_width=min_width)
 
 
 class Session:
@@ -96,9 +101,25 @@ def start(folder: str | os.PathLike[str] | None = None, *, create: bool = True) 
     """
     from ..run import open_event
 
+    global _CURRENT
     folder = Path(folder or os.environ.get(EVENT_ENV) or DEFAULT_EVENT)
     _enable_colab_widgets()
-    return Session(open_event(folder, create=create))
+    _CURRENT = Session(open_event(folder, create=create))
+    return _CURRENT
+
+
+_CURRENT: Session | None = None
+
+
+def current() -> Session:
+    """The session the notebook's first cell started; started here (with a note saying so) when a
+    panel's cell runs first, so no cell fails with a NameError."""
+    if _CURRENT is None:
+        session = start()
+        print(f"The notebook's first cell had not run yet: certkit opened the event in "
+              f"{session.event.folder}. To work on another one, use the Event folder box.")
+    assert _CURRENT is not None
+    return _CURRENT
 
 
 def _enable_colab_widgets() -> None:

@@ -88,7 +88,8 @@ class RosterPicker(Panel):
         cfg = session.event.roster
         self.kind = widgets.ToggleButtons(
             options=[("A file in the event folder", "file"), ("A Google Sheet", "sheets")],
-            value="sheets" if cfg.source == "sheets" else "file", style=LABEL)
+            value="sheets" if cfg.source == "sheets" else "file",
+            style={"description_width": "initial", "button_width": "auto"})  # never cut off
         self.file = widgets.Dropdown(description="File", style=LABEL, layout=wide())
         self.url = widgets.Text(value=cfg.url, description="Sheet address", style=LABEL, layout=wide(),
                                 placeholder="https://docs.google.com/spreadsheets/d/...")

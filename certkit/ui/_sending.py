@@ -18,6 +18,7 @@ from ._base import (
     LABEL,
     Panel,
     Session,
+    fits,
     html_table,
     link,
     note,
@@ -142,10 +143,10 @@ class SendPanel(Panel):
         self.pending = 0
         self.summary: RunSummary | None = None
         self.send_button = widgets.Button(description="Send the certificates…", icon="paper-plane",
-                                          button_style="primary", layout=widgets.Layout(width="260px"))
+                                          button_style="primary", layout=fits("260px"))
         self.question = widgets.HTML()
         self.yes = widgets.Button(description="Yes, send", button_style="danger", icon="check",
-                                  layout=widgets.Layout(width="260px"))
+                                  layout=fits("260px"))
         self.no = widgets.Button(description="Cancel", icon="times")
         self.confirm_box = widgets.VBox([self.question, widgets.HBox([self.yes, self.no])],
                                         layout=widgets.Layout(display="none"))

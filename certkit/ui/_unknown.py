@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..ledger import Record, open_ledger
 from ..send import Settled, reconcile
 from ..status import UNKNOWN
-from ._base import Panel, Session, html_table, strip_html, table_text, widgets
+from ._base import Panel, Session, fits, html_table, strip_html, table_text, widgets
 
 UNKNOWN_COLUMNS = [("row_number", "Row"), ("name", "Name"), ("email", "Email"), ("detail", "Detail")]
 WHERE = {"gmail": "Gmail's Sent Mail folder", "outbox": "the outbox folder"}
@@ -23,7 +23,7 @@ class UnknownRows(Panel):
         self.records: list[Record] = []
         self.table = widgets.HTML()
         self.button = widgets.Button(description="Look in the Sent folder", icon="search",
-                                     layout=widgets.Layout(width="260px"))
+                                     layout=fits("260px"))
         self.button.on_click(lambda _b: self.settle())
         self.widget = widgets.VBox([self.table, self.button, self.status])
         session.on_change(self.refresh)

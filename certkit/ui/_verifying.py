@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..site import Verdict, publish_site, verify
-from ._base import LABEL, Panel, Session, link, note, widgets
+from ._base import LABEL, Panel, Session, fits, link, note, widgets
 
 
 class VerificationSite(Panel):
@@ -22,7 +22,7 @@ class VerificationSite(Panel):
         self.session = session
         self.folder: Path | None = None
         self.button = widgets.Button(description="Make the verification site", icon="globe",
-                                     layout=widgets.Layout(width="260px"))
+                                     layout=fits("260px"))
         self.button.on_click(lambda _b: self.publish())
         self.widget = widgets.VBox([self.button, self.status])
 

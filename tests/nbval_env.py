@@ -1,5 +1,6 @@
-"""nbval runs each notebook on a throw-away demo event, never on a folder inside the repository, and
-its kernel imports this checkout's certkit (not whichever one the virtualenv has installed)."""
+"""A pytest plugin (loaded by pyproject's addopts, so nothing test-related sits in the notebooks
+folder organizers browse): nbval runs each notebook on a throw-away demo event, never on a folder
+inside the repository, and its kernel imports this checkout's certkit."""
 
 import os
 import tempfile
