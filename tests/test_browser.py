@@ -32,6 +32,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage"]
 SCREENSHOT = ROOT / "docs" / "img" / "notebook.png"
+WIDE = 1400  # a laptop screen: nothing may be cut off at this width
+CUT_OFF = """() => [...document.querySelectorAll(
+    '.widget-label, .widget-toggle-button, .jupyter-button, .widget-radio-box label')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText)"""
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true",
@@ -78,7 +83,8 @@ def jupyterlab(tmp_path):
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")  # never a real keyring
     labconfig = tmp_path / "config" / "labconfig"
     labconfig.mkdir(parents=True)
     (labconfig / "page_config.json").write_text(json.dumps(  # no "Jupyter news?" pop-up
@@ -149,7 +155,7 @@ def test_notebook_02_shows_the_mapping_widget_and_a_preview(jupyterlab):
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": WIDE, "height": 1000})
             page.set_default_timeout(60_000)
             page.goto(f"{base}/doc/tree/02_run_event.ipynb?token={token}")  # no side panels
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
@@ -167,6 +173,7 @@ def test_notebook_02_shows_the_mapping_widget_and_a_preview(jupyterlab):
             page.get_by_role("heading", name="3. Which column fills each placeholder").evaluate(
                 "e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
+            assert cut_off_labels(page) == []
             shot = tmp_path / "notebook.png"
             page.screenshot(path=str(shot))
         except Exception:
@@ -181,3 +188,74 @@ def test_notebook_02_shows_the_mapping_widget_and_a_preview(jupyterlab):
     if os.environ.get("CERTKIT_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+
+def cut_off_labels(page) -> list[str]:
+    """Visible widget labels and buttons whose text does not fit (shown with an ellipsis)."""
+    return page.evaluate(CUT_OFF)
+
+
+def test_notebook_01_failed_test_keeps_the_event_and_a_used_notebook_reopens_cleanly(jupyterlab):
+    base, token, tmp_path = jupyterlab
+    closed_port = free_port()  # nothing listens there: the login test must fail
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": WIDE, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"{base}/doc/tree/01_connect.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            kernel_idle(base, token)
+            run_all_cells(page)
+            mail = page.locator(".widget-vbox", has=page.locator(".widget-button",
+                                                                  has_text="Test the login")).last
+            mail.wait_for(timeout=120_000)
+            mail.locator("select").first.select_option("smtp")
+            mail.get_by_label("Account (email address)").fill("org@example.org")
+            mail.get_by_label("Password").fill("not-a-real-password")
+            mail.get_by_label("Server").fill("127.0.0.1")
+            port = mail.get_by_label("Port")
+            port.fill(str(closed_port))
+            port.press("Enter")
+            mail.locator(".widget-button", has_text="Test the login").click()
+            said = mail.locator(".widget-html", has_text="Nothing was changed")
+            said.wait_for(timeout=60_000)
+            text = mail.inner_text()
+            assert "could not reach the server" in text, text
+            assert "written to files in the event folder, nothing is sent" in text
+            for raw in ("Errno", "certkit login", "[transport]", "environment variable"):
+                assert raw not in text, (raw, text)
+            toml = (tmp_path / "event" / "event.toml").read_text(encoding="utf-8")
+            assert 'backend = "outbox"' in toml and "127.0.0.1" not in toml  # nothing saved
+            mail.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            assert cut_off_labels(page) == []
+            page.screenshot(path=str(tmp_path / "notebook01-1400.png"), full_page=False)
+
+            page.keyboard.press("Control+s")  # the organizer saves and closes for the day
+            page.wait_for_function("() => !document.title.startsWith('*')", timeout=30_000)
+            saved = json.loads((tmp_path / "root" / "01_connect.ipynb").read_text(encoding="utf-8"))
+            views = [o for c in saved["cells"] for o in c.get("outputs", [])
+                     if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+            assert views == []
+            with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=5) as reply:
+                kernels = json.load(reply)
+            for kernel in kernels:  # the kernel is gone, as after a restart of the computer
+                request = urllib.request.Request(f"{base}/api/kernels/{kernel['id']}?token={token}",
+                                                 method="DELETE")
+                urllib.request.urlopen(request, timeout=10).close()
+            page.goto(f"{base}/doc/tree/01_connect.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.locator(".jp-OutputArea-output", has_text="Run the cells again").first.wait_for(
+                timeout=60_000)
+            page.wait_for_timeout(2_000)  # the widget manager has had its chance to complain
+            body = page.locator(".jp-Notebook").inner_text()
+            assert "model not found" not in body and "Error displaying widget" not in body
+            page.screenshot(path=str(tmp_path / "reopened.png"))
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"))
+            print(f"Screenshot of the failure: {tmp_path / 'failure.png'}")
+            raise
+        finally:
+            browser.close()
+    print(f"Screenshots: {tmp_path / 'notebook01-1400.png'} {tmp_path / 'reopened.png'}")
