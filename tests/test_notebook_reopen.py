@@ -59,3 +59,10 @@ def test_a_panel_run_before_the_first_cell_says_so_in_words(kernel_env, tmp_path
 
 def test_the_notebooks_folder_holds_no_test_code():
     assert not [p.name for p in (ROOT / "notebooks").iterdir() if p.suffix == ".py"]
+
+
+def test_every_panel_cell_stands_on_its_own():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        for source in cells[1:]:  # the first cell starts the session; the others must not need it
+            assert "from certkit import ui" in source and "session" not in source, (path.name, source)

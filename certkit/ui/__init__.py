@@ -151,7 +151,7 @@ def bounces(session: Session | None = None) -> Bounces:
 
 def statistics(session: Session | None = None) -> Statistics:
     """Certificates per status, sends and claims per day, and the chart (saved as out/stats.png)."""
-    return Statistics(session)
+    return Statistics(session or current())
 
 
 def lifecycle(session: Session | None = None) -> Lifecycle:
