@@ -90,9 +90,8 @@ def store_mail_password(event: Event, password: str) -> str:
         return (f"Kept for this Colab session only. To keep it: open the Secrets panel (the key "
                 f"icon on the left), add a secret named {env} holding the app password, allow "
                 "this notebook to use it, and use 'Load from Colab Secrets' next time.")
-    return (f"This computer has no password store (keyring), so the password is kept for this "
-            f"session only. To keep it, set the environment variable {env} before starting "
-            "Jupyter.")
+    return ("This computer has no password store (keyring), so the password is kept for this "
+            "session only: after Jupyter is closed, type it here again.")
 
 
 def load_colab_secret(event: Event) -> str:

@@ -16,7 +16,7 @@ from ..run import (
     service_account_email,
     store_mail_password,
 )
-from ._base import LABEL, Panel, Session, fits, note, wide, widgets
+from ._base import LABEL, Panel, Session, fits, note, plain, wide, widgets
 
 GOOGLE_MODES = [
     ("A service account key file (.json)", "service_account"),
@@ -211,11 +211,12 @@ class MailAccount(Panel):
         message = self.attempt(lambda: check_mail(trial), "logging in")
         if message is None:
             if stored:
-                self.status.value = note(stored) + self.status.value
+                self.status.value = note(plain(stored)) + self.status.value
             self.status.value += note(f"Nothing was changed. {uses_now(self.session.event)}")
             return None
         self._save()
-        self.say("\n".join(filter(None, [stored, message, f"Saved. {uses_now(self.session.event)}"])),
+        self.say(plain("\n".join(filter(None, [stored, message,
+                                              f"Saved. {uses_now(self.session.event)}"]))),
                  "ok")
         return message
 

@@ -37,7 +37,7 @@ def wide() -> widgets.Layout:
 
 def fits(min_width: str) -> widgets.Layout:
     """A button layout that grows with its label (never cut off), at least `min_width` wide."""
-    return widgets.Layout(width="auto", min_width=min_width)
+    return widgets.Layout(width="auto", min_width=min_width, align_self="flex-start")
 
 
 class Session:
@@ -199,7 +199,7 @@ def plain(text: str) -> str:
     if UNREACHABLE.search(text):
         return ("certkit could not reach the server: this computer is offline, or the address "
                 "typed above is wrong. Check the internet connection and the address in the "
-                "box above, then click the button again. Nothing was changed.")
+                "box above, then click the button again.")
     for pattern, words in NOTEBOOK_WORDS:
         text = re.sub(r"(?i)\b(?:run|in event\.toml set|set|fix|edit)\b:? (?=" + pattern.pattern + ")",
                       "Use ", text)

@@ -107,8 +107,8 @@ class MappingEditor(Panel):
             lines.append("Guesses are not saved yet: check them, then change the dropdown or "
                          "click 'Save as shown'.")
         self.notes.value = note("\n".join(lines), "warn") if lines else ""
-        self.say("The sure matches are saved in event.toml [mapping]." if result.guessed else
-                 "The mapping is saved in event.toml [mapping].", "ok")
+        self.say("The sure matches are saved." if result.guessed else
+                 "The matches are saved: the certificates use them.", "ok")
         name_col = event.roster.name_column
         self._loading = True
         try:
@@ -148,7 +148,7 @@ class MappingEditor(Panel):
         event = self.session.event
         others = {p: c for p, c in event.mapping.items() if p not in self.dropdowns}
         self.attempt(lambda: save_mapping(event, {**others, **self.mapping()}), "saving")
-        self.say("Saved in event.toml [mapping].", "ok")
+        self.say("Saved: the certificates use these columns.", "ok")
         self.notes.value = ""
 
     def changed(self, _change: Any = None) -> None:

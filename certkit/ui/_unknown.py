@@ -63,8 +63,8 @@ def describe(settled: Settled, where: str) -> tuple[str, str]:
     resend = ("Ask the person if in doubt, then resend it with 'Find a person' below (type the "
               "name, then click Resend).")
     if not settled.checked:
-        return ("There is no Sent folder to look in for this mail account (for a server other "
-                "than Gmail, set [transport] imap_host in event.toml). " + resend, "warn")
+        return ("There is no Sent folder to look in for this mail account (certkit looks "
+                "in Gmail's Sent Mail; other mail servers are not searched). " + resend, "warn")
     if not settled.found and not settled.missing:
         return "No message has an unknown delivery: nothing to look for.", "ok"
     lines = []
