@@ -66,3 +66,14 @@ def test_every_panel_cell_stands_on_its_own():
         cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
         for source in cells[1:]:  # the first cell starts the session; the others must not need it
             assert "from certkit import ui" in source and "session" not in source, (path.name, source)
+
+
+def test_every_panel_function_works_without_a_session_argument():
+    import inspect
+
+    from certkit import ui
+
+    for name in ui.__all__:
+        obj = getattr(ui, name)
+        if inspect.isfunction(obj) and "session" in inspect.signature(obj).parameters:
+            assert inspect.signature(obj).parameters["session"].default is None, name

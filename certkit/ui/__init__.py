@@ -109,7 +109,7 @@ def watch_panel(session: Session | None = None) -> WatchPanel:
     return WatchPanel(session or current())
 
 
-def status_summary(session: Session) -> StatusSummary:
+def status_summary(session: Session | None = None) -> StatusSummary:
     """How many certificates are in each status."""
     return StatusSummary(session or current())
 
