@@ -9,6 +9,7 @@ second look changes nothing and no later run overwrites the row. A resend clears
 from __future__ import annotations
 
 import email
+import re
 import ssl
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ..jobs import Run
 
 BATCH = 200  # messages per FETCH
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass
@@ -68,24 +70,35 @@ def _since(first_send: str) -> date:
         return date.today() - timedelta(days=30)
 
 
+def _uid(item: tuple) -> bytes | None:
+    """The UID in a FETCH reply's first part, e.g. b'3 (UID 17 BODY[HEADER] {342}'."""
+    found = re.search(rb"UID (\d+)", item[0])
+    return found.group(1) if found else None
+
+
 def read_inbox(account: ImapAccount, folder: str, since: date) -> tuple[list[bytes], int]:
-    """Whole messages since `since` that may be bounces, and how many were looked at (BODY.PEEK)."""
+    """Whole messages since `since` that may be bounces, and how many were looked at.
+
+    By UID (stable while others read or delete mail) and with BODY.PEEK (nothing marked as read).
+    """
     account.examine(folder, "bounce_folder")
-    day = f"{since.day:02d}-{since:%b}-{since.year}"  # IMAP wants English month names
-    data = account.call("search", None, "SINCE", day)
-    nums = (data[0] or b"").split() if data else []
+    day = f"{since.day:02d}-{MONTHS[since.month - 1]}-{since.year}"  # English, whatever the locale
+    data = account.call("uid", "SEARCH", "SINCE", day)
+    uids = (data[0] or b"").split() if data else []
     candidates: list[bytes] = []
-    for i in range(0, len(nums), BATCH):
-        chunk = b",".join(nums[i:i + BATCH]).decode()
-        for item in account.call("fetch", chunk, "(BODY.PEEK[HEADER])"):
+    for i in range(0, len(uids), BATCH):
+        chunk = b",".join(uids[i:i + BATCH]).decode()
+        for item in account.call("uid", "FETCH", chunk, "(UID BODY.PEEK[HEADER])"):
             if isinstance(item, tuple) and may_be_bounce(email.message_from_bytes(item[1])):
-                candidates.append(item[0].split()[0])
+                uid = _uid(item)
+                if uid:
+                    candidates.append(uid)
     raws = []
     for i in range(0, len(candidates), BATCH):
         chunk = b",".join(candidates[i:i + BATCH]).decode()
-        raws += [item[1] for item in account.call("fetch", chunk, "(BODY.PEEK[])")
+        raws += [item[1] for item in account.call("uid", "FETCH", chunk, "(UID BODY.PEEK[])")
                  if isinstance(item, tuple)]
-    return raws, len(nums)
+    return raws, len(uids)
 
 
 def _match(ledger: Ledger, notice: Notice):
