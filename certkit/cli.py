@@ -285,10 +285,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
     Example: certkit stats my-event
              certkit stats my-event --chart report.png
     """
+    from .run import event_status
     from .track import CHART_FILE, event_stats, stats_chart
 
     event = _load(args)
-    stats = event_stats(event)
+    rows = event_status(event)  # blocked rows and rows without a certificate are counted too
+    stats = event_stats(event).with_rows(rows.counts())
+    if rows.note:
+        print(rows.note)
     print(stats.to_text())
     print(f"Chart: {stats_chart(stats, args.chart or event.out / CHART_FILE)}")
     return 0

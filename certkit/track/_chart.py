@@ -49,8 +49,8 @@ def stats_chart(stats: Stats, path: Path) -> Path:
         share = 100.0 * n / stats.total if stats.total else 0.0
         left.text(n + top * 0.01, i, f"{n} ({share:.0f}%)", va="center", fontsize=9)
     left.set_xlim(0, top * 1.25)
-    left.set_title(f"Where the {stats.total} certificates stand")
-    left.set_xlabel("certificates")
+    left.set_title(f"Where the {stats.total} rows stand")
+    left.set_xlabel("rows")
     left.spines[["top", "right"]].set_visible(False)
 
     days = sorted(set(stats.sends_per_day) | set(stats.claims_per_day))

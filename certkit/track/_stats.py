@@ -28,16 +28,23 @@ class Stats:
 
     @property
     def total(self) -> int:
-        """Certificates in the ledger."""
+        """Rows counted (certificates, when only the ledger was read)."""
         return sum(self.by_status.values())
 
     def percent(self, status: str) -> float:
         """Share of all certificates in this status, 0-100."""
         return 100.0 * self.by_status.get(status, 0) / self.total if self.total else 0.0
 
+    def with_rows(self, counts: dict[str, int]) -> Stats:
+        """Count roster rows instead of certificates (`certkit status`'s counts: blocked rows and
+        rows without a certificate yet included), keeping the rest."""
+        order = [s for s in ORDER if s in counts] + [s for s in counts if s not in ORDER]
+        self.by_status = {s: counts[s] for s in order}
+        return self
+
     def to_text(self) -> str:
         """The numbers as a few lines for the terminal."""
-        lines = [f"{self.name}: {self.total} certificate(s)"]
+        lines = [f"{self.name}: {self.total} row(s)"]
         for status, n in self.by_status.items():
             line = f"  {status:<9} {n:>6}  {self.percent(status):5.1f}%"
             if status == BOUNCED and self.bounce_reasons:

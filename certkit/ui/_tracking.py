@@ -4,6 +4,7 @@ event's statistics with its chart."""
 from __future__ import annotations
 
 from ..ledger import Record, open_ledger
+from ..run import event_status
 from ..send import BounceReport, find_bounces
 from ..status import BOUNCED
 from ..track import CHART_FILE, Stats, event_stats, stats_chart
@@ -81,7 +82,11 @@ class Statistics(Panel):
     def refresh(self) -> None:
         """Read the ledger, redraw the chart and save it as out/stats.png."""
         event = self.session.event
+        rows = self.attempt(lambda: event_status(event, source=self.session.source()),
+                            "reading the participants list")
         stats = self.stats = event_stats(event)
+        if rows is not None:
+            stats.with_rows(rows.counts())
         rows = []
         for status, n in stats.by_status.items():
             more = ", ".join(f"{r}: {k}" for r, k in stats.bounce_reasons.most_common()) \
@@ -93,7 +98,7 @@ class Statistics(Panel):
         png = self.attempt(lambda: stats_chart(stats, event.out / CHART_FILE), "drawing the chart")
         if png is not None:
             self.chart.value = png.read_bytes()
-            self.say(f"{stats.total} certificate(s). The chart is saved as {png}.", "ok")
+            self.say(f"{stats.total} row(s). The chart is saved as {png}.", "ok")
 
     def text(self) -> str:
         """The numbers as lines."""
