@@ -58,11 +58,13 @@ def stats_chart(stats: Stats, path: Path) -> Path:
         x = range(len(days))
         sent = [stats.sends_per_day.get(d, 0) for d in days]
         claimed = [stats.claims_per_day.get(d, 0) for d in days]
-        right.bar([i - 0.2 for i in x], sent, width=0.4, color=COLORS[SENT], label="sent that day")
-        right.bar([i + 0.2 for i in x], claimed, width=0.4, color=COLORS[CLAIMED],
-                  label="claimed that day")
-        right.plot(list(x), list(accumulate(claimed)), color=COLORS[CLAIMED], marker="o",
-                   linestyle="--", label="claimed so far")
+        shift = 0.2 if any(claimed) else 0.0
+        right.bar([i - shift for i in x], sent, width=0.4, color=COLORS[SENT], label="sent that day")
+        if any(claimed):  # people who opened their personal link (certkit serve)
+            right.bar([i + shift for i in x], claimed, width=0.4, color=COLORS[CLAIMED],
+                      label="claimed that day")
+            right.plot(list(x), list(accumulate(claimed)), color=COLORS[CLAIMED], marker="o",
+                       linestyle="--", label="claimed so far")
         right.set_xticks(list(x), days, rotation=30, ha="right")
         right.set_xlim(-0.5 - max(0, 3 - len(days)) / 2, len(days) - 0.5 + max(0, 3 - len(days)) / 2)
         right.legend(frameon=False, fontsize=9)
