@@ -71,6 +71,17 @@ def test_a_corrected_name_is_reissued_once_and_the_old_certificate_says_replaced
 
     run(small, converter, send=True)  # nobody twice, the note is gone
     assert len(sink.messages) == 4 and read(small)[1]["Status"] == "Sent"
+    rows = read(small)
+    cy_id, rows[2]["Certificate ID"] = rows[2]["Certificate ID"], old_id  # the old ID pasted
+    write(small, rows)
+    run(small, converter, send=True)
+    after = read(small)
+    assert after[1]["Status"] == "Sent" and after[1]["Certificate ID"] == new_id
+    assert f"replaced by {new_id}, which row 3 holds" in after[2]["Detail"]
+    after[2]["Certificate ID"] = cy_id
+    write(small, after)
+    run(small, converter, send=True)
+    assert read(small)[2]["Status"] == "Sent" and len(sink.messages) == 4
     with pytest.raises(CertkitError, match="nothing to"):
         reissue(load_event(small), row=3, converter=converter)
 

@@ -46,7 +46,8 @@ def site(tmp_path_factory, converter):
     new = next(r for r in records if r.cert_id == old.replaced_by)
     valid = next(r for r in records if r.status == "Sent" and r.cert_id != new.cert_id)
     gone = next(r for r in records if r.status == "Sent" and r.cert_id not in (new.cert_id, valid.cert_id))
-    revoke(event, gone.cert_id, "Did not complete the course")
+    gone = revoke(event, gone.cert_id, "Did not complete the course")
+    assert gone.ended_at
     out, _ = publish_site(event)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     handler.log_message = lambda *a: None
@@ -169,3 +170,22 @@ def test_no_file_of_the_site_holds_an_email_address(site):
         text = path.read_bytes().decode("utf-8", errors="replace").lower()
         assert not [a for a in addresses if a in text], path
         assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), path
+
+
+def test_each_page_has_an_open_badges_3_credential_beside_it(site, browser):
+    base, facts = site
+    page = browser.new_page()
+    valid, gone = facts["valid"], facts["revoked"]
+    page.goto(f"{base}/{valid.cert_id}/")
+    href = page.get_by_role("link", name="This certificate as an Open Badges 3.0 file").get_attribute("href")
+    badge = page.request.get(f"{base}/{valid.cert_id}/{href}").json()
+    assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" in badge["@context"]
+    assert badge["id"] == f"https://certificates.example.org/verify/{valid.cert_id}/badge.json"
+    assert badge["issuer"]["name"] == "Data Skills Bootcamp" and badge["validFrom"] == valid.sent_at
+    subject = badge["credentialSubject"]
+    assert subject["identifier"][0]["identityHash"] == valid.name
+    assert subject["achievement"]["name"] == facts["event"].name and "validUntil" not in badge
+    revoked = page.request.get(f"{base}/{gone.cert_id}/badge.json").json()
+    assert revoked["validUntil"] == gone.ended_at
+    page.close()

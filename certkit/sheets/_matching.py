@@ -53,19 +53,25 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
             by_id.setdefault(cid, []).append(row)
     found: dict[int, Match] = {}
     owner: dict[str, int] = {}  # certificate ID -> the row that holds it
-    for cid, holders in by_id.items():
-        record = ledger.current(cid)  # a replaced certificate's ID stands for its replacement
+    # a replaced certificate's ID stands for its replacement; the rows holding current IDs go first
+    current = {cid: ledger.current(cid) for cid in by_id}
+    for cid in sorted(by_id, key=lambda c: bool(current[c] and current[c].cert_id != c)):
+        holders, record = by_id[cid], current[cid]
         mine = [r for r in holders if record and (len(holders) == 1 or
                                                    prints[r.number] == record.fingerprint)]
-        if record and len(mine) == 1 and not _same_person(mine[0], record, email_column,
+        if record and len(mine) == 1 and record.cert_id in owner:
+            found[mine[0].number] = Match(conflict=(
+                f"The certificate ID {cid} was replaced by {record.cert_id}, which row "
+                f"{owner[record.cert_id]} holds. Clear it in this row, then run again."))
+        elif record and len(mine) == 1 and not _same_person(mine[0], record, email_column,
                                                            name_column):
             found[mine[0].number] = Match(conflict=_someone_else(cid, mine[0], record,
                                                                  email_column, name_column))
         elif record and len(mine) == 1:
             found[mine[0].number] = Match(record)
-            owner[cid] = mine[0].number
+            owner[record.cert_id] = mine[0].number
         if len(holders) > 1:
-            _block_copies(cid, holders, owner.get(cid), found)
+            _block_copies(cid, holders, owner.get(record.cert_id) if record else None, found)
     unmatched: list[Row] = []
     for row in rows:
         if row.number in found:

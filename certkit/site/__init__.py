@@ -4,11 +4,12 @@
 `site_page` gives one page for a server to send, so both show the very same pages.
 """
 
-from ._pages import certificate_page, index_page, is_valid, shown_fields
+from ._pages import badge_json, certificate_page, index_page, is_valid, shown_fields
 from ._site import Verdict, page_records, publish_site, sha256, site_page, verify
 
 __all__ = [
     "Verdict",
+    "badge_json",
     "certificate_page",
     "index_page",
     "is_valid",

@@ -143,9 +143,48 @@ def certificate_page(event: Event, record: Record, digest: str,
         "<noscript><p>To check a PDF without JavaScript: its SHA-256 fingerprint must be the one "
         "above (<code>sha256sum file.pdf</code> on Linux/macOS, "
         "<code>certutil -hashfile file.pdf SHA256</code> on Windows).</p></noscript>"
+        '<p><small><a href="badge.json" type="application/ld+json">This certificate as an Open '
+        "Badges 3.0 file</a></small></p>"
         f"<footer>Verification page of {e(event.issuer)}.</footer>"
     )
     return _document(f"{record.cert_id} · {event.name}", body, DROP_SCRIPT)
+
+
+OB3_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
+               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+
+
+def badge_json(event: Event, record: Record) -> dict[str, object]:
+    """The certificate as an Open Badges 3.0 credential (unsigned), published beside its page as
+    badge.json: badge wallets and learning platforms read it. The holder is named, never mailed:
+    no email address in it. A revoked or replaced certificate ends at that date (validUntil)."""
+    from ..docs import verify_url
+
+    page = verify_url(event, record.cert_id)
+    base = event.verify_base_url.rstrip("/")
+    what = "; ".join(f"{k}: {v}" for k, v in shown_fields(event, record)[1:])
+    badge: dict[str, object] = {
+        "@context": OB3_CONTEXT,
+        "id": f"{page}/badge.json",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": f"{base}/", "type": ["Profile"], "name": event.issuer},
+        "validFrom": record.sent_at or record.ended_at,
+        "name": event.name,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False,
+                            "identityHash": record.name}],
+            "achievement": {
+                "id": f"{base}/#achievement", "type": ["Achievement"], "name": event.name,
+                "description": what or event.name,
+                "criteria": {"narrative": f"Awarded by {event.issuer}: {event.name}."},
+            },
+        },
+        "evidence": [{"id": page, "type": ["Evidence"], "name": f"Certificate {record.cert_id}"}],
+    }
+    if record.status in (REVOKED, REPLACED) and record.ended_at:
+        badge["validUntil"] = record.ended_at
+    return badge
 
 
 def index_page(event: Event) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ from ..config import Event
 from ..errors import CertkitError
 from ..ledger import Ledger, Record, open_ledger
 from ..status import REPLACED, REVOKED
-from ._pages import VALID, certificate_page, index_page, is_valid
+from ._pages import VALID, badge_json, certificate_page, index_page, is_valid
 
 ID_PATTERN = re.compile(r"^[A-Z0-9]{2,8}-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 SHOWN = VALID | {REVOKED, REPLACED}  # statuses that have a page
@@ -79,6 +80,8 @@ def publish_site(event: Event, out: Path | None = None) -> tuple[Path, int]:
             digest = sha256(event.path(record.pdf))
             (page / "index.html").write_text(certificate_page(event, record, digest, replacement),
                                              encoding="utf-8")
+            (page / "badge.json").write_text(json.dumps(badge_json(event, record), indent=1,
+                                                        ensure_ascii=False), encoding="utf-8")
             count += 1
     (tmp / "index.html").write_text(index_page(event), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
