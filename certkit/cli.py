@@ -154,10 +154,14 @@ def _check_address(address: str) -> None:
 
 def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: bool = False) -> bool:
     """Ask before sending, naming the count, what the daily quota allows, and the sender."""
+    from .checks import describe_examples, example_settings
     from .run import send_plan
 
     plan = send_plan(event, limit=limit)
     print(plan.to_text())
+    examples = describe_examples(example_settings(event))
+    if examples:
+        print(f"Warning: {examples} They are in {event.folder / 'event.toml'}.")
     if watching or at:
         what = ("now, and then each new eligible row as it appears," if watching else
                 f"at {at} (with any rows that become eligible by then)")

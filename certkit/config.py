@@ -241,12 +241,13 @@ def save_setting(folder: str | os.PathLike[str], table: str, values: dict[str, A
 
 
 def update_setting(folder: str | os.PathLike[str], table: str, values: dict[str, Any]) -> None:
-    """Set some keys of one table of event.toml (None removes a key), keeping every other line."""
+    """Set some keys of one table of event.toml ("" = the top of the file; None removes a key),
+    keeping every other line."""
     file = Path(folder) / EVENT_FILE
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
-    if table not in doc:
+    if table and table not in doc:
         doc[table] = tomlkit.table()
-    section = doc[table]
+    section = doc[table] if table else doc  # "" = the settings at the top of the file
     for key, value in values.items():
         if value is None:
             section.pop(key, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._accounts import GoogleAccount, MailAccount
 from ._after import FindPerson, StatusSummary
 from ._base import Panel, Session, current, html_table, plain, start, strip_html
+from ._details import EventDetails
 from ._event import EventPicker, RosterPicker
 from ._life import Lifecycle
 from ._mapping import MappingEditor
@@ -25,6 +26,7 @@ __all__ = [
     "Bounces",
     "CertificateCheck",
     "CheckReport",
+    "EventDetails",
     "EventPicker",
     "FindPerson",
     "GoogleAccount",
@@ -46,6 +48,7 @@ __all__ = [
     "check_certificate",
     "check_report",
     "current",
+    "event_details",
     "event_picker",
     "find_person",
     "google_account",
@@ -67,6 +70,11 @@ __all__ = [
     "verification_site",
     "watch_panel",
 ]
+
+
+def event_details(session: Session | None = None) -> EventDetails:
+    """The event's name, verification address, sender and organization, with the demo's marked."""
+    return EventDetails(session or current())
 
 
 def event_picker(session: Session | None = None) -> EventPicker:

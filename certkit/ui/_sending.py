@@ -8,7 +8,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..checks import check_event
+from ..checks import check_event, describe_examples, example_settings
 from ..ledger import open_ledger
 from ..run import run_event, send_plan
 from ..send import SendPlan
@@ -64,6 +64,9 @@ class CheckReport(Panel):
         blocked = len(report.blocking_rows())
         warnings = sum(1 for r in self.records if r["severity"] != "blocking")
         head = note(report.summary) if report.summary else ""
+        examples = describe_examples(example_settings(session.event))
+        if examples:
+            head += note(examples + " Use the boxes of 'Your event's details' above.", "warn")
         if not self.records:
             self.status.value = head + note("No problems found.", "ok")
         else:
@@ -178,9 +181,12 @@ class SendPanel(Panel):
         how = {"outbox": "the outbox (.eml files in the event folder; nothing is mailed)",
                "gmail": f"Gmail as {transport.username}",
                }.get(transport.backend, f"the mail server {transport.host}")
+        examples = describe_examples(example_settings(event))
         self.question.value = note(
             f"Send {plan.allowed_now} certificate(s) from {plan.sender} through {how}?\n"
-            f"{plan.to_text()}\nRows already sent are never sent again.", "warn")
+            f"{plan.to_text()}\nRows already sent are never sent again.", "warn") + (
+            note(f"{examples} Change them in 'Your event's details' first.", "error")
+            if examples else "")
         self.yes.description = f"Yes, send {plan.allowed_now} now"
         self.confirm_box.layout.display = ""
         self.say("")

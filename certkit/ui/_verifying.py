@@ -46,8 +46,9 @@ class VerificationSite(Panel):
                   "each send or resend, so that new certificates have their page too.")
         self.status.value = (
             note(f"{count} certificate page(s) written to {self.folder}", "ok") + note(upload)
-            + (note(f"verify_base_url in event.toml is still the example address {base}. Set it "
-                    "to your website's address before sending: it is printed in every QR code.",
+            + (note(f"The verification address is still the example {base}. Set it to your "
+                    "website's address in 'Your event's details' (notebook 02) before sending: it "
+                    "is printed in every QR code.",
                     "warn") if _is_example(base) else ""))
         return self.folder
 
