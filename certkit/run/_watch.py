@@ -74,6 +74,7 @@ class Watcher:
         if self.converter is None:
             self.converter = get_converter("auto")
         try:
+            before = self._sent_ids()
             summary = run_event(self.event, send=True, source=self.source, transport=self.transport,
                                 converter=self.converter)
         except AuthError:
@@ -83,7 +84,7 @@ class Watcher:
             return result
         result.summary = summary
         for o in summary.outcomes:
-            if o.status == SENT and o.detail != "already done earlier" and o.certificate_id:
+            if o.status == SENT and o.certificate_id and o.certificate_id not in before:
                 result.sent.append(o)
             elif (o.status in (FAILED, NOT_SENT, UNKNOWN) and o.detail and not o.detail.startswith(QUOTA_WAIT)
                   and (o.row, o.status, o.detail) not in self.told):
@@ -93,6 +94,11 @@ class Watcher:
         if summary.stopped:
             result.quota_until = self._quota_until(summary)
         return result
+
+    def _sent_ids(self) -> set[str]:
+        """Certificates the ledger already counts as sent (so a poll reports only new ones)."""
+        with open_ledger(self.event.folder) as ledger:
+            return {r.cert_id for r in ledger.all() if r.status == SENT}
 
     def _quota_until(self, summary: RunSummary) -> float | None:
         """When sending may go on, if the run stopped at the daily limit (ours or the server's)."""
