@@ -13,7 +13,7 @@ from ..jobs import DONE, Run
 from ..ledger import open_ledger
 from ..sheets import RosterSource, open_roster
 from ..status import NOT_SENT
-from ..summary import Outcome, RunSummary
+from ..summary import BLOCKED, Outcome, RunSummary
 
 ALREADY = "already done earlier"
 
@@ -90,7 +90,7 @@ def _show_unmatched(event: Event, source: RosterSource, roster, unmatched: dict[
             if reason is None or row.get(cols.status).strip() in DONE:
                 continue
             name = row.get(event.roster.name_column).strip()
-            summary.outcomes.append(Outcome(row.number, name, NOT_SENT, reason))
+            summary.outcomes.append(Outcome(row.number, name, NOT_SENT, reason, group=BLOCKED))
             if (row.get(cols.status).strip(), row.get(cols.detail).strip()) != (NOT_SENT, reason):
                 run.show_row(row, NOT_SENT, reason)
         run.flush()
