@@ -57,6 +57,8 @@ def test_serve_counts_views_downloads_linkedin_and_claims_into_the_sheet(linked,
         assert http.get(f"/{first.cert_id}").status_code in (200, 308)
         assert http.get("/CK-ZZZZ-ZZZZ/").status_code == 404
         assert http.get("/").status_code == 200
+        badge = http.get(f"/{first.cert_id}/badge.json")  # the page's Open Badges link
+        assert badge.status_code == 200 and badge.json()["id"].endswith(f"{first.cert_id}/badge.json")
         assert http.get(f"/{first.cert_id}/{token2}/").status_code == 404  # someone else's token
         assert http.get(f"/{second.cert_id}/{token2}/?preview=1").status_code == 200  # a test copy
         with open_ledger(event.folder) as ledger:

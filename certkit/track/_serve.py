@@ -98,10 +98,10 @@ def _count(request, cert_id: str, kind: str, personal: bool = False) -> None:
 def create_app(event: Event, *, source: RosterSource | None = None, flush_seconds: float | None = None):
     """The ASGI app of `certkit serve` for one event (Starlette)."""
     from starlette.applications import Starlette
-    from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
     from starlette.routing import Route
 
-    from ..site import index_page
+    from ..site import badge_json, index_page
 
     tracker = Tracker(event, source, event.roster.flush_seconds if flush_seconds is None else flush_seconds)
 
@@ -121,6 +121,13 @@ def create_app(event: Event, *, source: RosterSource | None = None, flush_second
             return missing()
         _count(request, cert_id, "views")
         return HTMLResponse(page)
+
+    async def badge(request):
+        cert_id = request.path_params["cert_id"].upper()
+        record = tracker.db.get(cert_id)
+        if record is None or tracker.page(cert_id) is None:
+            return missing()
+        return JSONResponse(badge_json(event, record), media_type="application/ld+json")
 
     async def linkedin(request):
         cert_id = request.path_params["cert_id"].upper()
@@ -179,6 +186,7 @@ def create_app(event: Event, *, source: RosterSource | None = None, flush_second
         Route("/{cert_id}", slash),
         Route("/{cert_id}/", certificate),
         Route("/{cert_id}/linkedin", linkedin),
+        Route("/{cert_id}/badge.json", badge),  # the Open Badges file certkit.site makes
         Route("/{cert_id}/{token}", slash),
         Route("/{cert_id}/{token}/", personal),
         Route("/{cert_id}/{token}/{file}", download),
