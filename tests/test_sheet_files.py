@@ -128,3 +128,17 @@ def test_a_save_by_the_organizer_between_flushes_is_read_again(roster):
     rows = {r.get("First"): r for r in source(roster).read().rows}
     assert rows["Zoe"].get("Status") == ""
     assert rows["Ada"].get("Status") == "Sent" and rows["Alan"].get("Certificate ID") == "CK-AAAA-0007"
+
+
+def test_a_workbook_certkit_cannot_edit_safely_is_left_as_it_was_with_what_to_do(roster):
+    parts = members(roster)
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace('<row r="3" ', "<row ", 1).encode("utf-8")
+    with zipfile.ZipFile(roster, "w") as zf:  # a generator that leaves out row numbers
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    before = roster.read_bytes()
+    src = source(roster)
+    with pytest.raises(RosterError, match=r"was not changed.*save it as \.xlsx once.*kept"):
+        src.write([update_for(src.read().rows[0], "Sent", "CK-AAAA-0008")])
+    assert roster.read_bytes() == before

@@ -27,6 +27,8 @@ REF = re.compile(r"([A-Z]+)(\d+)")
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")  # Excel reads "_x0041_" as "A": escape the "_"
 
+AFTER = "The statuses are kept and written on the next run."
+RESAVE = "Open the file in Excel or LibreOffice and save it as .xlsx once, then run again."
 Cells = Mapping[tuple[int, int], str]  # (row, column), both 1-based -> text
 
 
@@ -89,10 +91,10 @@ def _edit_row(number: int, attrs: str, body: str, wanted: dict[int, str]) -> str
     for m in CELL.finditer(body):
         ref = _attr(m.group(1), "r")
         if ref is None or not REF.fullmatch(ref):
-            raise CannotEdit(f"A cell in row {number} has no address.")
+            raise CannotEdit(f"A cell in row {number} has no address. " + RESAVE)
         cells.append((_col_number(REF.fullmatch(ref).group(1)), m.group(0)))
     if CELL.sub("", body).strip():
-        raise CannotEdit(f"Row {number} holds something other than cells.")
+        raise CannotEdit(f"Row {number} holds something other than cells. " + RESAVE)
     have = dict(cells)
     for col, text in wanted.items():
         ref = f"{column_letter(col)}{number}"
@@ -117,7 +119,7 @@ def edit_sheet_xml(xml: str, cells: Cells) -> str:
     """The worksheet XML with `cells` set as inline strings; everything else as it was."""
     start = re.search(r"<sheetData\s*(/>|>)", xml)
     if start is None:
-        raise CannotEdit("The worksheet uses an XML form certkit does not edit.")
+        raise CannotEdit("The worksheet uses an XML form certkit does not edit. " + RESAVE)
     if start.group(1) == "/>":
         head, body, tail = xml[: start.start()] + "<sheetData>", "", "</sheetData>" + xml[start.end():]
     else:
@@ -130,13 +132,13 @@ def edit_sheet_xml(xml: str, cells: Cells) -> str:
     for m in ROW.finditer(body):
         number = _attr(m.group(1), "r")
         if number is None:
-            raise CannotEdit("A row of the worksheet has no number.")
+            raise CannotEdit("A row of the worksheet has no number. " + RESAVE)
         n = int(number)
         wanted = by_row.pop(n, None)
         rows.append((n, m.group(0) if wanted is None else _edit_row(n, m.group(1), m.group(3) or "",
                                                                     wanted)))
     if ROW.sub("", body).strip():
-        raise CannotEdit("The worksheet holds something other than rows.")
+        raise CannotEdit("The worksheet holds something other than rows. " + RESAVE)
     for n, wanted in by_row.items():
         if any(wanted.values()):
             rows.append((n, _edit_row(n, f' r="{n}"', "", wanted)))
@@ -182,8 +184,11 @@ def write_cells(path: Path, sheet: str, cells: Cells) -> None:
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
+    except CannotEdit as exc:
+        raise CannotEdit(f"{path.name} was not changed: {exc} {AFTER}") from exc
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
-        raise CannotEdit(f"{path.name} is not a workbook certkit can edit ({exc}).") from exc
+        raise CannotEdit(f"{path.name} is not a workbook certkit can edit ({exc}). {RESAVE} "
+                         f"{AFTER}") from exc
     except PermissionError as exc:
         raise RosterError(
             f"{path.name} could not be saved ({exc}). Close it in Excel or LibreOffice, then run "
