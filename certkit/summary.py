@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .status import FAILED, SENT, UNKNOWN
+from .status import FAILED, UNKNOWN
 
 if TYPE_CHECKING:
     from .findings import Report
@@ -64,8 +64,8 @@ class RunSummary:
         if self.sheet_errors or any(o.status in (FAILED, UNKNOWN) for o in self.outcomes):
             return 3
         blocked = any(o.group == BLOCKED for o in self.outcomes)
-        if blocked and not any(o.status == SENT and not o.earlier for o in self.outcomes):
-            return 1
+        if blocked and not any(not o.earlier and not o.group for o in self.outcomes):
+            return 1  # every row that could be done needs a fix first
         return 0
 
     def to_text(self) -> str:
