@@ -16,16 +16,20 @@ class ProgressBars:
         self.bars: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        """Move the stage's bar to `done` of `total` (a bar appears at a stage's first call)."""
+        """Move the stage's bar to `done` of `total` (a bar appears at a stage's first call).
+
+        Stages overlap (sending starts while PDFs are still made), so each keeps its own line.
+        """
         from tqdm import tqdm
 
         bar = self.bars.get(stage)
         if bar is None:
-            self.close()  # the previous stage is over: finish its bar first
             bar = self.bars[stage] = tqdm(
                 total=total, desc=LABELS.get(stage, stage), unit="cert", file=self.stream,
                 disable=not getattr(self.stream, "isatty", lambda: False)(), leave=True,
+                position=len(self.bars),
             )
+        bar.total = total
         bar.n = min(done, total)
         bar.refresh()
 

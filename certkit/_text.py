@@ -40,15 +40,18 @@ def suggest(name: str, choices: Sequence[str]) -> str:
     return f" Did you mean '{folded[close[0]]}'?" if close else ""
 
 
+_ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7F]}
+_CLEAN = {**{ord(c): None for c in INVISIBLE}, **{ord(c): " " for c in ODD_SPACES},
+          **{c: " " for c in [*range(0x20), *range(0x7F, 0xA0)]}}  # category Cc is exactly these
+_CLEAN_LATIN = {**_CLEAN, **{ord(c): None for c in JOINERS}}
+
+
 def clean_text(text: str) -> str:
-    """`text` without invisible characters, odd spaces turned into plain ones, spaces collapsed."""
+    """`text` without invisible characters, odd spaces turned into plain ones, spaces collapsed.
+
+    Zero-width joiners are kept where a script needs them (beyond Latin), dropped otherwise.
+    """
+    if text.isascii():  # most cells: no invisible or odd characters can be there, only controls
+        return " ".join(text.translate(_ASCII_CONTROLS).split())
     latin_only = all(ord(ch) < 0x250 or ch in JOINERS for ch in text)
-    out = []
-    for ch in text:
-        if ch in INVISIBLE or (ch in JOINERS and latin_only):
-            continue
-        if ch in ODD_SPACES or unicodedata.category(ch) == "Cc":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split())
+    return " ".join(text.translate(_CLEAN_LATIN if latin_only else _CLEAN).split())

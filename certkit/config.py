@@ -30,7 +30,7 @@ class RosterConfig:
     eligible: str = ""  # optional filter, e.g. "Attended == 'yes'"
     credentials: str = ""  # Google service-account JSON or OAuth client file
     auth: str = "service_account"  # service_account | oauth | default
-    flush_rows: int = 50  # write statuses every N rows ...
+    flush_rows: int = 500  # write statuses every N rows ...
     flush_seconds: float = 10.0  # ... or every T seconds, and at the end
     update_email: bool = True  # `certkit resend --to` writes the corrected address into the sheet
     delimiter: str = ""  # CSV only: "," ";" or "\t"; blank = detected from the file

@@ -89,7 +89,10 @@ def expected_matrix(url: str) -> list[list[bool]]:
     """The modules qrcode draws for `url` (with the quiet zone), as docs.qr_png makes them."""
     import qrcode
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    from certkit.docs._fields import QR_MASK
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4,
+                       mask_pattern=QR_MASK)
     qr.add_data(url)
     qr.make(fit=True)
     return [[bool(v) for v in row] for row in qr.get_matrix()]

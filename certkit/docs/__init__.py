@@ -11,7 +11,15 @@ from ._mapping import MappingResult, auto_map, builtin_names, key, save_mapping
 from ._names import pdf_file_name
 from ._pdf import LibreOfficeConverter, PdfConverter, get_converter
 from ._pictures import picture_problems, picture_sources
-from ._preview import PREVIEW_ID, WORK_DIR, Preview, check_pages, check_rendered, preview
+from ._preview import (
+    PREVIEW_ID,
+    WORK_DIR,
+    Preview,
+    check_pages,
+    check_rendered,
+    preview,
+    template_pages,
+)
 from ._resolve import (
     BUILTIN_PLACEHOLDERS,
     CERTKIT,
@@ -35,7 +43,7 @@ from ._resolve import (
     verify_url,
 )
 from ._split import certificate_pages
-from ._stage import CHUNK, _chunk_size, render_certificates
+from ._stage import CHUNK, CertificatePdf, _chunk_size, render_batches, render_certificates
 from ._templates import (
     PreparedTemplate,
     apply_pictures,
@@ -67,6 +75,7 @@ __all__ = [
     "WORDS",
     "WORK_DIR",
     "Certificate",
+    "CertificatePdf",
     "FieldSource",
     "LibreOfficeConverter",
     "MappingResult",
@@ -114,6 +123,7 @@ __all__ = [
     "prepare_template",
     "preview",
     "qr_png",
+    "render_batches",
     "render_certificates",
     "render_chunk",
     "render_docx",
@@ -124,5 +134,6 @@ __all__ = [
     "template_choices",
     "template_context",
     "template_file",
+    "template_pages",
     "verify_url",
 ]

@@ -73,6 +73,8 @@ def available() -> bool:
 def slot_of(ch: str) -> str:
     """The script slot LibreOffice picks a font from for `ch` (western, asian or complex)."""
     cp = ord(ch)
+    if cp < 0x0590:  # below every Asian and complex-script range (Latin, Greek, Cyrillic, ...)
+        return "western"
     if any(lo <= cp <= hi for lo, hi in _ASIAN):
         return "asian"
     if any(lo <= cp <= hi for lo, hi in _COMPLEX):

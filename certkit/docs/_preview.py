@@ -46,6 +46,36 @@ def check_pages(expected_pages: int, pages_by_row: dict[int, int]) -> list[Findi
     return found
 
 
+def template_pages(prepared: PreparedTemplate, converter: PdfConverter, work_dir: Path) -> int:
+    """How many pages the bare template has: what every certificate should have.
+
+    Converted once per template content and remembered in `work_dir`, so a run knows it before
+    its first certificate is ready (sending starts while the rest is converted). Raises
+    ConversionError when the template cannot be converted at all.
+    """
+    import shutil
+    import uuid
+
+    memo = work_dir / f"{prepared.path.stem}.pages"
+    try:
+        return int(memo.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        pass
+    folder = work_dir / f"pages-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        bare = folder / "template.docx"
+        shutil.copyfile(prepared.source, bare)
+        pdf = converter.convert([bare], folder).get(bare)
+        if pdf is None:
+            raise ConversionError(f"The template {prepared.source.name} could not be made into a PDF.")
+        pages = page_count(pdf)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    memo.write_text(str(pages), encoding="ascii")
+    return pages
+
+
 def preview(
     event: Event,
     row: Row,

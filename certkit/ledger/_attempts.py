@@ -70,6 +70,11 @@ class AttemptLog:
     def _audit(self, db: sqlite3.Connection, cert_id: str, action: str, detail: str) -> None:
         raise NotImplementedError
 
+    def _own_commit(self) -> None:
+        """Send steps are committed one by one, never inside Ledger.batch()."""
+        if getattr(self, "_batching", False):
+            raise LedgerError("A send step was recorded inside a batch of ledger changes (a bug).")
+
     # pending -> handing_over -> sent | failed | unknown | deferred;  pending -> aborted (killed
     # before DATA: the server discarded it). Only a stop inside handing_over leaves "unknown".
 
@@ -92,6 +97,7 @@ class AttemptLog:
     def begin_attempt(self, cert_id: str, to_addr: str, domain: str, *, test: bool = False) -> Attempt:
         """Record that a message is about to be sent (state pending, committed); row -> Pending."""
         self.lock()
+        self._own_commit()
         with self._tx() as db:
             seq = 1 + int(db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM attempts WHERE cert_id = ?", (cert_id,)
@@ -112,6 +118,7 @@ class AttemptLog:
 
     def handing_over(self, attempt: int) -> None:
         """Commit that the message is being handed over: a stop from here on leaves it Unknown."""
+        self._own_commit()
         with self._tx() as db:
             db.execute(
                 "UPDATE attempts SET state = 'handing_over', handed_at = ? WHERE id = ?",

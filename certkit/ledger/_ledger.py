@@ -111,6 +111,7 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock: Any = None
+        self._batching = False
         try:
             self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
@@ -150,7 +151,10 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction."""
+        """One committed transaction (inside batch(): part of the batch's transaction)."""
+        if self._batching:
+            yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -159,6 +163,24 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
             if self.db.in_transaction:  # Ctrl-C can land just after COMMIT finished: nothing to undo
                 self.db.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make many certificate changes one transaction: one disk sync instead of one per row.
+
+        For bookkeeping that can be redone (new IDs, "PDF ready"): a stop inside the batch
+        leaves none of it, and the next run does it again. Never around sending, whose steps
+        must each be committed on their own (see AttemptLog).
+        """
+        if self._batching:
+            yield
+            return
+        with self._tx():
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
 
     def get(self, cert_id: str) -> Record | None:
         """The certificate with this ID, if the ledger has it."""

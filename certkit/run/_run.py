@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 from ..checks import BLANK_ROW, check_roster, check_selection, representative_sample, update_mapping
 from ..config import Event
-from ..docs import (
-    Certificate,
-    PdfConverter,
-    PreparedTemplate,
-    check_pages,
-    get_converter,
-    prepare_template,
-    render_certificates,
-    row_fields,
-    template_file,
-)
-from ..errors import CertkitError, ConfigError, TemplateError
+from ..docs import PdfConverter, get_converter, prepare_template, template_file
+from ..errors import ConfigError
 from ..findings import Report
 from ..jobs import DONE, Job, Run
 from ..ledger import Record, open_ledger
@@ -35,11 +23,10 @@ from ..sheets import (
     match_rows,
     open_roster,
 )
-from ..status import BOUNCED, CLAIMED, FAILED, NOT_SENT, SENT, UNKNOWN
+from ..status import BOUNCED, CLAIMED, NOT_SENT, SENT, UNKNOWN
 from ..summary import BLOCKED, NOT_ELIGIBLE, Outcome, RunSummary
 from ._changes import row_changes
-
-WORK_DIR = ".certkit"
+from ._produce import READY, WORK_DIR, Produced
 
 
 def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
@@ -50,11 +37,24 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
     """
     event, ledger = run.event, run.ledger
     id_col = event.status_columns.certificate_id
-    blocking = report.blocking_rows()
     matches = match_rows(roster.rows, ledger, id_col, event.identity_columns,
                          email_column=event.roster.email_column,
                          name_column=event.roster.name_column)
     jobs: list[Job] = []
+    with ledger.batch():  # new IDs and moved rows: one commit, not one per row
+        later = _plan_rows(run, roster, report, selected, limit, matches, jobs)
+    if later:
+        run.summary.notes.append(f"{later} more rows to do were left for a later run (--limit "
+                                 f"{limit}): run the same command again to continue.")
+    return jobs
+
+
+def _plan_rows(run: Run, roster: Roster, report: Report, selected: set[int] | None,
+               limit: int | None, matches: dict, jobs: list[Job]) -> int:
+    """plan()'s walk over the rows: append the jobs, return how many rows were left for later."""
+    event, ledger = run.event, run.ledger
+    id_col = event.status_columns.certificate_id
+    blocking = report.blocking_rows()
     later = 0
     for row in roster.rows:
         match = matches[row.number]
@@ -94,10 +94,7 @@ def plan(run: Run, roster: Roster, report: Report, selected: set[int] | None,
             ledger.update(record.cert_id, row_number=row.number, name=name, fingerprint=fp)
             record = ledger.get(record.cert_id) or record
         jobs.append(Job(row, record))
-    if later:
-        run.summary.notes.append(f"{later} more rows to do were left for a later run (--limit "
-                                 f"{limit}): run the same command again to continue.")
-    return jobs
+    return later
 
 
 def _show_done(run: Run, row: Row, record: Record) -> None:
@@ -138,97 +135,6 @@ def _show_excluded(run: Run, row: Row, reason: str) -> None:
     cols = run.event.status_columns
     if (row.get(cols.status).strip(), row.get(cols.detail).strip()) != (NOT_SENT, reason):
         run.show_row(row, NOT_SENT, reason)
-
-
-def produce(
-    run: Run,
-    prepared: PreparedTemplate,
-    jobs: Sequence[Job],
-    converter: PdfConverter,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> list[Job]:
-    """Make the PDFs that are missing or out of date; return the jobs whose PDF can be sent, by row.
-
-    A certificate with more pages than the event's others (a name too long for its place) is
-    held back as Not sent with the reason, never mailed with a broken layout.
-    """
-    event, ledger = run.event, run.ledger
-    pdf_dir = event.out / "pdf"
-    for leftover in (event.folder / WORK_DIR).glob("render-*"):  # a killed run's chunk files
-        shutil.rmtree(leftover, ignore_errors=True)
-    ready: list[Job] = []
-    todo: dict[str, Job] = {}
-    for job in jobs:
-        rec = job.record
-        try:
-            job.fields = row_fields(event, job.row, prepared.placeholders, rec.cert_id)
-        except TemplateError as exc:
-            _fail(run, job, str(exc))
-            continue
-        if rec.pdf and (event.folder / rec.pdf).exists() and rec.fields == job.fields:
-            ready.append(job)
-        else:
-            todo[rec.cert_id] = job
-    certs = [Certificate(j.row, cid, j.fields, name=j.record.name) for cid, j in todo.items()]
-    total = len(certs)
-    try:
-        for done in render_certificates(certs, prepared, event, converter, pdf_dir,
-                                         event.folder / WORK_DIR):
-            if progress:
-                progress("render", total - len(todo) + 1, total)
-            job = todo.pop(done.certificate_id)
-            if done.pdf is None:
-                _fail(run, job, done.error)
-                continue
-            pdf = str(done.pdf.relative_to(event.folder))
-            ledger.update(
-                job.record.cert_id, pdf=pdf, pages=done.pages,
-                fields=job.fields, status=NOT_SENT, detail="PDF ready, not sent yet",
-            )
-            ledger.log(job.record.cert_id, "issued", f"PDF made for row {job.row.number} "
-                       f"({done.pages} page(s))")
-            if job.record.pdf and job.record.pdf != pdf:  # made again under a corrected name
-                (event.folder / job.record.pdf).unlink(missing_ok=True)
-            job.record = ledger.get(job.record.cert_id) or job.record
-            ready.append(job)
-    except CertkitError as exc:
-        for job in todo.values():
-            _fail(run, job, f"row {job.row.number}: {exc}")
-        todo.clear()
-    return sorted(_hold_spilled(run, ready), key=lambda j: j.row.number)
-
-
-def _hold_spilled(run: Run, ready: list[Job]) -> list[Job]:
-    """Hold back certificates with more pages than most of the event's (their text spilled over)."""
-    counts = Counter(r.pages for r in run.ledger.all() if r.pages)
-    if not counts:
-        return ready
-    expected = counts.most_common(1)[0][0]
-    spilled = {f.row: f for f in check_pages(expected, {j.row.number: j.record.pages for j in ready})
-               if f.row is not None}
-    keep = []
-    for job in ready:
-        finding = spilled.get(job.row.number)
-        if finding is None or job.record.pages < expected:
-            keep.append(job)
-            continue
-        detail = f"{finding.message} {finding.suggestion}"
-        run.ledger.update(job.record.cert_id, status=NOT_SENT, detail=detail)
-        run.show(run.ledger.get(job.record.cert_id) or job.record)
-        run.summary.outcomes.append(
-            Outcome(job.row.number, job.record.name, NOT_SENT, detail, job.record.cert_id,
-                    group=BLOCKED)
-        )
-    return keep
-
-
-def _fail(run: Run, job: Job, detail: str) -> None:
-    """Mark a row failed before sending (bad template value, conversion failure)."""
-    run.ledger.update(job.record.cert_id, status=FAILED, detail=detail)
-    run.show(run.ledger.get(job.record.cert_id) or job.record)
-    run.summary.outcomes.append(
-        Outcome(job.row.number, job.record.name, FAILED, detail, job.record.cert_id)
-    )
 
 
 def run_event(
@@ -294,20 +200,19 @@ def run_event(
         own = converter is None
         converter = converter or get_converter("auto")
         try:
-            ready = produce(run, prepared, jobs, converter, progress)
+            ready = Produced(run, prepared, jobs, converter, progress)
+            if send or test_to:  # mails go out while later chunks are still converting
+                deliver(run, ready, transport=transport, test_to=test_to, progress=progress)
+                bounces_after_send(run)  # only with [transport] check_bounces = true
+            else:
+                for job in sorted(ready, key=lambda j: j.row.number):
+                    run.show(job.record)
+                    run.summary.outcomes.append(
+                        Outcome(job.row.number, job.record.name, NOT_SENT, READY, job.record.cert_id)
+                    )
         finally:
             if own and hasattr(converter, "close"):
                 converter.close()
-        if send or test_to:
-            deliver(run, ready, transport=transport, test_to=test_to, progress=progress)
-            bounces_after_send(run)  # only with [transport] check_bounces = true
-        else:
-            for job in ready:
-                run.show(job.record)
-                run.summary.outcomes.append(
-                    Outcome(job.row.number, job.record.name, NOT_SENT,
-                            "PDF ready, not sent yet", job.record.cert_id)
-                )
         run.flush()
         if event.transport.backend == "outbox" and (send or test_to):
             run.summary.outbox_dir = event.path(event.transport.outbox_dir)

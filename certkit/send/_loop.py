@@ -7,8 +7,9 @@ a row Unknown; a stop earlier is retried by the next run (the server discarded t
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ class Result:
 
 def deliver(
     run: Run,
-    jobs: Sequence[Job],
+    jobs: Iterable[Job],
     *,
     transport: Any | None = None,
     test_to: str | None = None,
@@ -71,6 +72,9 @@ def deliver(
     force: bool = False,
 ) -> None:
     """Send each job's PDF on one connection; every row ends Sent, Failed, Unknown or Not sent.
+
+    `jobs` may be a stream (the run's PDFs as they are made): each job is sent as soon as it
+    comes, and when sending stops early the rest of the stream is still drawn and left Not sent.
 
     A row the server refused for good is not tried again at the same address unless `force`
     (`certkit resend`); a corrected address in the sheet is tried.
@@ -81,8 +85,12 @@ def deliver(
     event, ledger = run.event, run.ledger
     ledger.recover()
     _settle_unknown(run)
-    if not jobs:
+    stream = iter(jobs)
+    total = len(jobs) if isinstance(jobs, Sized) else 0
+    first = next(stream, None)  # with a stream, this waits for the first finished PDF
+    if first is None:
         return
+    stream = itertools.chain([first], stream)
     _check_sender(event)
     again = again or f"certkit run {event.folder} --send"
     cfg = event.transport
@@ -93,25 +101,27 @@ def deliver(
     transport = transport or open_transport(event)
     _open(transport, retry)
     deferred_in_a_row = 0
+    sent = 0
     try:
-        for i, job in enumerate(jobs):
+        for job in stream:
             if progress:
-                progress("send", i, len(jobs))
+                progress("send", sent, max(total, sent + 1))
             quota = read_quota(ledger, limit)
             if quota.remaining == 0:
-                _stop(run, jobs[i:], quota.stop_message(len(jobs) - i, again), "waiting for the "
-                      "daily limit")
+                rest = [job, *stream]
+                _stop(run, rest, quota.stop_message(len(rest), again), "waiting for the daily limit")
                 break
             result = _send_job(run, transport, job, test_to, retry, throttle, force)
+            sent += 1
             deferred_in_a_row = deferred_in_a_row + 1 if result.deferred else 0
             if deferred_in_a_row >= STOP_AFTER_DEFERRED and not result.stop:
                 result.stop = True
                 result.detail = f"{result.detail} The server keeps deferring messages."
             if result.stop:
-                _stop_after(run, jobs[i:], result, limit, again)
+                _stop_after(run, [job, *stream], result, limit, again)
                 break
         if progress:
-            progress("send", len(jobs), len(jobs))
+            progress("send", sent, max(total, sent))
     finally:
         transport.close()
 

@@ -1,0 +1,280 @@
+"""certkit's speed in one command: the naive loop, `run` (PDFs only), `run --send`, optionally 10,000.
+
+Run from the repository root (needs LibreOffice and ../shared/bench/landscape_certificate.docx):
+
+    .venv/bin/python benchmarks/bench.py               # naive sample + N = 1,000 (a few minutes)
+    .venv/bin/python benchmarks/bench.py --big         # ... and run --send of N = 10,000
+    .venv/bin/python benchmarks/bench.py --n 300 --naive 5
+
+Every certkit figure is one fresh child process doing what `certkit run` does (`run_event`), timed
+from its start to its exit, on an event whose roster is a Google Sheet in the local Sheets API
+emulator (tests/sheets_emulator.py, which counts the requests) and whose mail goes to a local SMTP
+server (aiosmtpd on 127.0.0.1). Peak memory is the sum of resident memory over the child's whole
+process tree (soffice included), sampled every 0.1 s. The naive loop (docxtpl, qrcode and one
+soffice start per certificate) is measured on a sample in the same run and extrapolated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TEMPLATE = ROOT.parent / "shared" / "bench" / "landscape_certificate.docx"
+COURSES = ["Data Analysis with Python", "Machine Learning Basics", "SQL for Analysts", "Statistics"]
+FIRST = ["Amélie", "José", "Li", "Noah", "Fatima", "Olivia", "Mateo", "Zoë", "Ivan", "Aisha"]
+LAST = ["Dubois", "Álvarez Núñez", "Moreau", "Smith", "Okafor", "Kowalski", "García", "Ng"]
+
+
+def roster_rows(n: int) -> list[list[str]]:
+    """A header and n distinct participants (Latin names, numbered so that every one differs)."""
+    rows = [["full_name", "Email", "course", "completion_date"]]
+    for i in range(n):
+        name = f"{FIRST[i % len(FIRST)]} {LAST[i // len(FIRST) % len(LAST)]} {i + 1}"
+        rows.append([name, f"p{i + 1}@example.org", COURSES[i % len(COURSES)], "2026-06-12"])
+    return rows
+
+
+def make_event(folder: Path, sheet_key: str, smtp_port: int) -> None:
+    """An event folder: the benchmark template, a Google Sheet roster, local SMTP as transport."""
+    import shutil
+
+    folder.mkdir(parents=True)
+    shutil.copy(TEMPLATE, folder / "template.docx")
+    (folder / "event.toml").write_text(f"""\
+name = "Benchmark"
+verify_base_url = "https://certificates.example.org/verify"
+[roster]
+source = "sheets"
+url = "{sheet_key}"
+name_column = "full_name"
+email_column = "Email"
+[template]
+path = "template.docx"
+[email]
+sender = "certificates@example.org"
+subject = "Your certificate: {{{{ course }}}}"
+body = "Dear {{{{ name }}}}, your certificate is attached: {{{{ verify_url }}}}"
+[transport]
+backend = "smtp"
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+retry_wait = 0.2
+""", encoding="utf-8")
+
+
+# ----- the child: one certkit run in its own process ------------------------------------------
+
+def child(args: argparse.Namespace) -> None:
+    """Run the event as `certkit run [--send]` does, against the emulator; print a JSON summary."""
+    start = time.perf_counter()
+    import requests
+
+    from certkit.config import load_event
+    from certkit.run import run_event
+    from certkit.sheets import GoogleOptions, GoogleSheetSource, make_client
+    from tests.sheets_emulator import _RedirectAdapter
+
+    event = load_event(Path(args.child))
+    session = requests.Session()
+    session.mount("https://", _RedirectAdapter(os.environ["BENCH_SHEETS_URL"]))
+    session.headers["Authorization"] = f"Bearer {os.environ['BENCH_SHEETS_TOKEN']}"
+    source = GoogleSheetSource.from_event(event, client=make_client(None, GoogleOptions(), session))
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    summary = run_event(event, send=args.send, source=source)
+    if args.profile:
+        prof.disable()
+        prof.dump_stats(args.profile)
+    counts: dict[str, int] = {}
+    for outcome in summary.outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    print(json.dumps({"seconds": time.perf_counter() - start, "counts": counts,
+                      "sheet_errors": summary.sheet_errors}))
+
+
+# ----- the parent: servers, process-tree memory, the figures ----------------------------------
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") -> dict:
+    """One certkit run in a child process: seconds, first mail, peak tree RSS, Sheets requests."""
+    env = {**os.environ, "BENCH_SHEETS_URL": emulator.url,
+           "BENCH_SHEETS_TOKEN": emulator.auth.issue("tester@certkit-test.iam.gserviceaccount.com",
+                                                     86400)}
+    cmd = [sys.executable, __file__, "--child", str(folder)] + ["--send"] * send
+    cmd += ["--profile", profile] if profile else []
+    emulator.clear_log()
+    sink.received.clear()
+    sink.first = None
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, cwd=ROOT)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    elapsed = time.monotonic() - start
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"certkit run failed (exit {proc.returncode})")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result.update(wall=elapsed, peak=peak, mails=len(sink.received),
+                  first_mail=(sink.first - start) if sink.first else None,
+                  requests=len(emulator.log),
+                  writes=emulator.count("write"), reads=emulator.count("read"))
+    return result
+
+
+def naive(n: int, work: Path) -> float:
+    """Certificates per second of the naive loop: one docxtpl render and one soffice start each."""
+    from certkit.config import load_event
+    from certkit.docs import Certificate, prepare_template, render_docx, row_fields
+    from certkit.docs._pdf import find_soffice
+    from certkit.sheets import Row
+
+    make_event(work / "event", "unused", 25)
+    event = load_event(work / "event")
+    prepared = prepare_template(TEMPLATE, work / "prepared")
+    header, *rows = roster_rows(n + 1)
+    certs = []
+    for i, values in enumerate(rows):
+        row = Row(number=i + 2, values=dict(zip(header, values)))
+        cid = f"NAIVE-{i:05d}"
+        certs.append(Certificate(row, cid, row_fields(event, row, prepared.placeholders, cid)))
+    soffice = find_soffice()
+    profile = (work / "profile").as_uri()
+
+    def one(cert: Certificate) -> None:
+        doc = render_docx(prepared, cert, event, work / f"{cert.certificate_id}.docx")
+        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                        "--convert-to", "pdf", "--outdir", str(work / "pdf"), str(doc)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=120)
+
+    one(certs.pop())  # the first start creates the profile; a naive loop pays that once
+    start = time.perf_counter()
+    for cert in certs:
+        one(cert)
+    secs = time.perf_counter() - start
+    made = len(list((work / "pdf").glob("NAIVE-*.pdf")))
+    if made != n + 1:
+        raise SystemExit(f"the naive loop made {made} of {n + 1} PDFs")
+    return n / secs
+
+
+def measure(n: int, big: bool, naive_n: int, profile: str) -> None:
+    """Everything, printed as one table."""
+    from tests.sheets_emulator import SheetsEmulator
+    from tests.smtp_server import Sink, start_server
+
+    root = Path(tempfile.mkdtemp(prefix="certkit-bench-"))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start "
+          f"(other work on the machine slows every figure)", flush=True)
+    rate_naive = naive(naive_n, root / "naive")
+    print(f"naive loop, one soffice start per certificate: {rate_naive:.2f} certs/s "
+          f"(measured on {naive_n})", flush=True)
+    sink = Sink()
+    sink.first = None
+    sink.on_accept = lambda raw: setattr(sink, "first", sink.first or time.monotonic())
+    server = start_server(sink)
+    rows = []
+    try:
+        with SheetsEmulator() as emulator:
+            sizes = [n] + [10_000] * big
+            for size in sizes:
+                data = roster_rows(size)
+                for send in (False, True) if size == n else (True,):
+                    key = emulator.add_spreadsheet("Bench", data, row_count=size + 10, col_count=10)
+                    folder = root / f"event-{size}-{'send' if send else 'pdf'}"
+                    make_event(folder, key, server.port)
+                    kind = "send" if send else "pdf"
+                    res = run_child(folder, emulator, sink, send=send,
+                                    profile=f"{profile}.{kind}.{size}" if profile else "")
+                    res.update(n=size, send=send)
+                    rows.append(res)
+                    _print(res, rate_naive, rows)
+    finally:
+        server.stop()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
+    """One result line."""
+    made = res["counts"].get("Sent", 0) if res["send"] else res["counts"].get("Not sent", 0)
+    rate = res["n"] / res["wall"]
+    what = "run --send" if res["send"] else "run (PDFs only)"
+    pdf_only = next((r for r in rows if r["n"] == res["n"] and not r["send"]), None)
+    ratio = f", {res['wall'] / pdf_only['wall']:.2f}x the PDF-only time" if res["send"] and pdf_only else ""
+    first = f", first mail after {res['first_mail']:.1f} s" if res["first_mail"] is not None else ""
+    print(f"N={res['n']:>6} {what:16} {res['wall']:7.1f} s  {rate:6.1f} certs/s  "
+          f"{rate / rate_naive:5.1f}x naive{ratio}{first}; {made} done, {res['mails']} mails; "
+          f"peak RSS (process tree) {res['peak'] / 2**20:.0f} MiB; Sheets requests "
+          f"{res['requests']} ({res['reads']} reads, {res['writes']} writes); "
+          f"{json.dumps(res['counts'])}", flush=True)
+
+
+def main() -> None:
+    """Parse the command line; the benchmark, or one child run."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000, help="certificates (default 1000)")
+    parser.add_argument("--naive", type=int, default=20, help="certificates for the naive loop (20)")
+    parser.add_argument("--big", action="store_true", help="also run --send of 10,000 rows")
+    parser.add_argument("--profile", default="",
+                        help="write cProfiles of the runs to PREFIX.pdf.N, PREFIX.send.N")
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--send", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    if not TEMPLATE.exists():
+        raise SystemExit(f"The benchmark template is missing: {TEMPLATE}\nPut landscape_certificate.docx "
+                         "in ../shared/bench/ next to this repository's folder and run again.")
+    measure(args.n, args.big, args.naive, os.path.abspath(args.profile) if args.profile else "")
+
+
+if __name__ == "__main__":
+    main()
