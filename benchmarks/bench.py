@@ -169,11 +169,39 @@ def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") ->
     return result
 
 
+def verify(folder: Path, sheet: list[list[str]], sample: int = 40) -> str:
+    """Open a spread sample of the run's PDFs: one page, its own name and ID, nobody else's ID,
+    only the template's pictures (its own QR code). Returns a line saying what was checked."""
+    import random
+    import re
+
+    from pypdf import PdfReader
+
+    header, *rows = sheet
+    ids = {r[header.index("Certificate ID")]: r[header.index("full_name")] for r in rows}
+    pdfs = sorted((folder / "out" / "pdf").glob("*.pdf"))
+    if len(pdfs) != len(rows):
+        raise SystemExit(f"{len(pdfs)} PDFs for {len(rows)} rows")
+    pictures = None
+    for pdf in random.Random(1).sample(pdfs, min(sample, len(pdfs))):
+        reader = PdfReader(str(pdf))
+        text = " ".join(reader.pages[0].extract_text().split())
+        cid = next(i for i in ids if pdf.stem.endswith(i))
+        found = set(re.findall(r"CK-[A-Z0-9-]+", text)) & set(ids)
+        own = re.search(re.escape(ids[cid]) + r"(?!\d)", text)
+        images = len(reader.pages[0].images)
+        pictures = images if pictures is None else pictures
+        if len(reader.pages) != 1 or found != {cid} or not own or images != pictures:
+            raise SystemExit(f"{pdf.name} does not check out: {len(reader.pages)} pages, IDs "
+                             f"{sorted(found)}, own name found: {bool(own)}, {images} pictures")
+    return f"{min(sample, len(pdfs))} sampled PDFs verified (one page, own name and ID only, " \
+           f"{pictures} pictures each)"
+
+
 def naive(n: int, work: Path) -> float:
     """Certificates per second of the naive loop: one docxtpl render and one soffice start each."""
     from certkit.config import load_event
-    from certkit.docs import Certificate, prepare_template, render_docx, row_fields
-    from certkit.docs._pdf import find_soffice
+    from certkit.docs import Certificate, find_soffice, prepare_template, render_docx, row_fields
     from certkit.sheets import Row
 
     make_event(work / "event", "unused", 25)
@@ -233,7 +261,7 @@ def measure(n: int, big: bool, naive_n: int, profile: str) -> None:
                     kind = "send" if send else "pdf"
                     res = run_child(folder, emulator, sink, send=send,
                                     profile=f"{profile}.{kind}.{size}" if profile else "")
-                    res.update(n=size, send=send)
+                    res.update(n=size, send=send, verified=verify(folder, emulator.values(key)))
                     rows.append(res)
                     _print(res, rate_naive, rows)
     finally:
@@ -253,7 +281,7 @@ def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
           f"{rate / rate_naive:5.1f}x naive{ratio}{first}; {made} done, {res['mails']} mails; "
           f"peak RSS (process tree) {res['peak'] / 2**20:.0f} MiB; Sheets requests "
           f"{res['requests']} ({res['reads']} reads, {res['writes']} writes); "
-          f"{json.dumps(res['counts'])}", flush=True)
+          f"{json.dumps(res['counts'])}; {res['verified']}", flush=True)
 
 
 def main() -> None:

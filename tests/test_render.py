@@ -89,7 +89,7 @@ def expected_matrix(url: str) -> list[list[bool]]:
     """The modules qrcode draws for `url` (with the quiet zone), as docs.qr_png makes them."""
     import qrcode
 
-    from certkit.docs._fields import QR_MASK
+    from certkit.docs import QR_MASK
 
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4,
                        mask_pattern=QR_MASK)

@@ -4,12 +4,12 @@ from ._bundled import bundled_template, bundled_templates, install_template
 from ._choices import RosterPart, TemplateChoice, split_by_template, template_choices
 from ._chunks import MARK, W, inspect_template, render_chunk
 from ._dates import NUMERIC, SERIAL, WORDS, date_style, default_order, format_date, numeric_order, parse_date
-from ._fields import Certificate, qr_png, render_docx
+from ._fields import QR_MASK, Certificate, qr_png, render_docx
 from ._fonts import PACKAGES, SCRIPT_WORDS, available, font_file, glyph_gaps, placeholder_fonts, slot_of
 from ._gdocs import DOCX_MIME, document_id, export_google_doc
 from ._mapping import MappingResult, auto_map, builtin_names, key, save_mapping
 from ._names import pdf_file_name
-from ._pdf import LibreOfficeConverter, PdfConverter, get_converter
+from ._pdf import LibreOfficeConverter, PdfConverter, find_soffice, get_converter
 from ._pictures import picture_problems, picture_sources
 from ._preview import (
     PREVIEW_ID,
@@ -68,6 +68,7 @@ __all__ = [
     "PACKAGES",
     "PICTURE",
     "PREVIEW_ID",
+    "QR_MASK",
     "QR_NAME",
     "SCRIPT_WORDS",
     "SERIAL",
@@ -106,6 +107,7 @@ __all__ = [
     "field_source",
     "field_sources",
     "field_text",
+    "find_soffice",
     "font_file",
     "format_date",
     "get_converter",
