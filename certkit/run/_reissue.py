@@ -17,7 +17,7 @@ from ..sheets import Roster, RosterSource, Row, fingerprint, match_rows, open_ro
 from ..status import REVOKED
 from ..summary import RunSummary
 from ._changes import row_changes
-from ._run import WORK_DIR, produce
+from ._produce import WORK_DIR, produce
 
 ISSUED = {"Sent", "Bounced", "Claimed", "Unknown"}  # mailed (or maybe mailed): a correction reissues
 
