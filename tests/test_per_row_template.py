@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from certkit.checks import check_event
 from certkit.config import load_event, update_setting
 from certkit.errors import ConfigError
-from certkit.run import init_event, run_event, send_plan
+from certkit.run import init_event, resend, run_event, send_plan
 
 ROWS = [
     ["Full Name", "Email", "Course", "Language", "Mention"],
@@ -96,6 +96,9 @@ def test_two_languages_in_one_event_each_row_gets_its_own_template_and_mail(two_
 
     again = run_event(load_event(two_languages), send=True, converter=converter)
     assert again.count("Sent") == 3 and len(outbox(two_languages)) == 3  # nobody twice
+
+    resend(load_event(two_languages), row=3, to="lea.martin@example.org", as_is=True)
+    assert outbox(two_languages)["lea.martin@example.org"]["Subject"] == "Votre certificat"
 
 
 def test_the_check_previews_one_certificate_of_each_template(two_languages, converter):

@@ -1,7 +1,7 @@
 """Templates and placeholders, field values, pictures and QR codes, rendering, PDF conversion, preview."""
 
 from ._bundled import bundled_template, bundled_templates, install_template
-from ._choices import RosterPart, TemplateChoice, split_by_template, template_choices
+from ._choices import RosterPart, TemplateChoice, event_for_row, split_by_template, template_choices
 from ._chunks import MARK, W, inspect_template, render_chunk
 from ._dates import NUMERIC, SERIAL, WORDS, date_style, default_order, format_date, numeric_order, parse_date
 from ._fields import QR_MASK, Certificate, qr_png, render_docx
@@ -102,6 +102,7 @@ __all__ = [
     "date_style",
     "default_order",
     "document_id",
+    "event_for_row",
     "export_google_doc",
     "field_columns",
     "field_source",

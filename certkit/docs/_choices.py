@@ -88,6 +88,18 @@ def split_by_template(event: Event, roster: Roster) -> tuple[list[tuple[Template
             if parts[c.value]], unmatched
 
 
+def event_for_row(event: Event, roster: Roster, row_number: int) -> Event:
+    """The event as sheet row `row_number` sees it: its template and email text (the event itself
+    when templates are not chosen per row, or when the row picks none)."""
+    if not event.template.by_column:
+        return event
+    parts, _unmatched = split_by_template(event, roster)
+    for choice, part in parts:
+        if any(r.number == row_number for r in part.rows):
+            return choice.event
+    return event
+
+
 class RosterPart:
     """A roster source that shows some rows of a roster already read; writes go to the real one."""
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..checks import check_roster, update_mapping
 from ..config import Event
-from ..docs import PdfConverter, get_converter, prepare_template, template_file
+from ..docs import PdfConverter, event_for_row, get_converter, prepare_template, template_file
 from ..errors import CertkitError
 from ..jobs import Job, Run
 from ..ledger import Ledger, Record, open_ledger
@@ -104,6 +104,7 @@ def reissue(
 
     source = source or open_roster(event)
     roster = source.read()
+    event = event_for_row(event, roster, row)  # its own template and email text ([template] by_column)
     template, _ = template_file(event, getattr(source, "client", None))
     prepared = prepare_template(template, event.folder / WORK_DIR)
     update_mapping(event, prepared, roster.header)

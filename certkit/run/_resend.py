@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .._text import normalize
 from ..config import Event
+from ..docs import event_for_row
 from ..errors import CertkitError, RowCorrected
 from ..jobs import Job, Run
 from ..ledger import Ledger, Record, open_ledger
@@ -121,6 +122,8 @@ def resend(
             )
         if not as_is:
             _refuse_corrected(event, source, ledger, rec)
+        if event.template.by_column:  # the email text of the row's own template
+            event = event_for_row(event, source.read(), rec.row_number)
         run = Run(event, source, ledger)
         old, shown_print = rec.email, rec.fingerprint
         moved = bool(new) and normalize(new or "") != normalize(old)
