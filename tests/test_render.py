@@ -180,7 +180,7 @@ def test_a_document_libreoffice_cannot_read_fails_only_its_row(event_dir, conver
     book = openpyxl.load_workbook(event_dir / "roster.xlsx")
     book.worksheets[0]["A3"] = "Corrupted Person"
     book.save(event_dir / "roster.xlsx")
-    summary = run_event(load_event(event_dir), send=False,
+    summary = run_event(load_event(event_dir), send=False, write_sheet=True,  # show it in the file
                         converter=CorruptingConverter(converter, "Corrupted Person"))
     failed = [o for o in summary.outcomes if o.status == "Failed"]
     assert [(o.row, o.name) for o in failed] == [(3, "Corrupted Person")]
