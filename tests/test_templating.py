@@ -112,7 +112,9 @@ def saved_by_libreoffice(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("lo")
     organizer_template(src / "organizer.docx")
     broken_template(src / "broken.docx")
-    soffice([src / "organizer.docx", src / "broken.docx"], "docx", out,
+    # The filter is named: which one a bare "docx" picks depends on the LibreOffice components
+    # installed (with Calc present it is "MS Word 2007 XML", which drops a picture's title).
+    soffice([src / "organizer.docx", src / "broken.docx"], "docx:Office Open XML Text", out,
             tmp_path_factory.mktemp("profile"))
     return {"organizer": out / "organizer.docx", "broken": out / "broken.docx"}
 
