@@ -212,7 +212,12 @@ class SendPanel(Panel):
         self.progress.value, self.progress.max, self.progress.bar_style = 0, max(self.pending, 1), ""
         self.say("Making the PDFs, then sending…")
         with open_ledger(event.folder) as ledger:
+            stages: set[str] = set()
+
             def progress(stage: str, done: int, total: int) -> None:
+                stages.add(stage)
+                if stage != "send" and "send" in stages:
+                    return  # mail goes out while PDFs are still made: the bar follows the mail
                 self.progress.max, self.progress.value = max(total, 1), done
                 self.progress.description = STAGES.get(stage, stage.capitalize())
                 self.show_counts(ledger.counts(), f"{done} of {total}")
