@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .status import NOT_SENT
+
 BLOCKING = "blocking"
 WARNING = "warning"
 
@@ -99,7 +101,7 @@ class Report:
             lines += ["", "Nothing can be sent until the BLOCKING problems about the template, "
                       "mapping or filter are fixed."]
         elif n_block:
-            lines += ["", "BLOCKING rows are skipped (Status 'Not sent', the reason in Detail); "
+            lines += ["", f"BLOCKING rows are skipped (Status '{NOT_SENT}', the reason in Detail); "
                       "the other rows go ahead. Fix them in the sheet and run the check again."]
         return "\n".join(lines)
 

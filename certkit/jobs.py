@@ -15,10 +15,8 @@ from .sheets import (
     StatusUpdate,
     fingerprint,
 )
-from .status import SENT, UNKNOWN, shown_time
+from .status import shown_time
 from .summary import RunSummary
-
-DONE = {SENT, UNKNOWN, "Revoked", "Replaced", "Bounced", "Claimed"}  # never sent again by `run`
 
 
 @dataclass

@@ -156,8 +156,8 @@ class AttemptLog:
                 "AND id != ?", (row["cert_id"], attempt)).fetchone()[0]
             db.execute(
                 "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
-                "sent_at = CASE WHEN ? = 'Sent' THEN ? ELSE sent_at END WHERE cert_id = ?",
-                (status, detail, now(), status, stamp, row["cert_id"]),
+                "sent_at = CASE WHEN ? = ? THEN ? ELSE sent_at END WHERE cert_id = ?",
+                (status, detail, now(), status, SENT, stamp, row["cert_id"]),
             )
             action = ("resent" if before else "sent") if state == "sent" else f"send {state}"
             to = db.execute("SELECT to_addr FROM attempts WHERE id = ?", (attempt,)).fetchone()[0]

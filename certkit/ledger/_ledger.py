@@ -12,24 +12,24 @@ from typing import Any
 
 from ..errors import LedgerError
 from ..ids import new_certificate_id
-from ..status import REPLACED, REVOKED
+from ..status import NOT_SENT, REPLACED, REVOKED
 from ._attempts import AttemptLog, now
 from ._audit import AuditLog
 from ._tracking import TRACKING_SCHEMA, TrackingLog
 
 LEDGER_FILE = "certkit.db"
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS certificates (
     cert_id     TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
     row_number  INTEGER,
     email       TEXT NOT NULL DEFAULT '',
     name        TEXT NOT NULL DEFAULT '',
-    fields      TEXT NOT NULL DEFAULT '{}',
+    fields      TEXT NOT NULL DEFAULT '{{}}',
     pdf         TEXT NOT NULL DEFAULT '',
     pages       INTEGER NOT NULL DEFAULT 0,
-    status      TEXT NOT NULL DEFAULT 'Not sent',
+    status      TEXT NOT NULL DEFAULT '{NOT_SENT}',
     detail      TEXT NOT NULL DEFAULT '',
     sent_at     TEXT NOT NULL DEFAULT '',
     synced      INTEGER NOT NULL DEFAULT 0,
@@ -194,9 +194,9 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
             if rec:
                 return rec
         r = self.db.execute(
-            "SELECT * FROM certificates WHERE fingerprint = ? AND status != 'Replaced' "
+            "SELECT * FROM certificates WHERE fingerprint = ? AND status != ? "
             "ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            (fingerprint,),
+            (fingerprint, REPLACED),
         ).fetchone()
         return Record.from_row(r) if r else None
 

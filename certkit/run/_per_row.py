@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from ..config import Event
 from ..docs import RosterPart, get_converter, split_by_template
 from ..findings import BLOCKING, Finding, Report
-from ..jobs import DONE, Run
+from ..jobs import Run
 from ..ledger import open_ledger
 from ..sheets import RosterSource, open_roster
-from ..status import NOT_SENT
+from ..status import DONE, NOT_SENT
 from ..summary import BLOCKED, Outcome, RunSummary
 
 ALREADY = "already done earlier"

@@ -10,7 +10,6 @@ from ..docs import (
     split_by_template,
     template_file,
 )
-from ..jobs import DONE
 from ..ledger import open_ledger
 from ..send import (
     SendPlan,
@@ -23,6 +22,7 @@ from ..sheets import (
     match_rows,
     open_roster,
 )
+from ..status import DONE
 from ._run import (
     WORK_DIR,
 )

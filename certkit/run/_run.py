@@ -9,7 +9,7 @@ from ..config import Event
 from ..docs import PdfConverter, get_converter, prepare_template, template_file
 from ..errors import ConfigError
 from ..findings import Report
-from ..jobs import DONE, Job, Run
+from ..jobs import Job, Run
 from ..ledger import Record, open_ledger
 from ..sheets import (
     CHANGED,
@@ -23,7 +23,7 @@ from ..sheets import (
     match_rows,
     open_roster,
 )
-from ..status import BOUNCED, CLAIMED, NOT_SENT, SENT, UNKNOWN
+from ..status import BOUNCED, CLAIMED, DONE, NOT_SENT, SENT, UNKNOWN
 from ..summary import BLOCKED, NOT_ELIGIBLE, Outcome, RunSummary
 from ._changes import row_changes
 from ._produce import READY, WORK_DIR, Produced

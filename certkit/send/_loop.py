@@ -24,7 +24,7 @@ from ..errors import (
     TemporaryFailure,
 )
 from ..sheets import fingerprint
-from ..status import FAILED, NOT_SENT, SENT, UNKNOWN
+from ..status import FAILED, NOT_SENT, SENT, UNKNOWN, Status
 from ._message import build_message, download_url, envelope_address
 from ._quota import Throttle, daily_limit, read_quota
 from ._transports import open_transport
@@ -187,7 +187,7 @@ def _send_job(
     result = send_one(ledger, transport, event, fields, rec.cert_id, to, event.path(rec.pdf),
                       retry=retry, test=bool(test_to))
     if test_to:
-        status = f"Test {result.status}"
+        status = Status(result.status).as_test()
         run.summary.outcomes.append(Outcome(job.row.number, rec.name, status, result.detail,
                                             rec.cert_id))
         return result

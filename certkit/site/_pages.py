@@ -14,9 +14,8 @@ import re
 from ..config import Event
 from ..docs import linkedin_url
 from ..ledger import Record
-from ..status import BOUNCED, REPLACED, REVOKED, SENT
+from ..status import REPLACED, REVOKED, VALID
 
-VALID = {SENT, "Claimed", BOUNCED}  # issued; a bounce is a mail problem, not a revocation
 EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+")
 
 STYLE = """

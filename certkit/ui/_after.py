@@ -12,6 +12,7 @@ from ..errors import RowCorrected
 from ..ledger import Record, open_ledger
 from ..run import BLOCKED, NOT_STARTED, event_status, resend
 from ..sheets import roster_location
+from ..status import Status
 from ..summary import RunSummary
 from ._base import LABEL, Panel, Session, fits, html_table, link, note, plain, strip_html, wide, widgets
 
@@ -237,7 +238,7 @@ class FindPerson(Panel):
         if summary is not None:
             self.session.acted()
             outcome = summary.outcomes[-1] if summary.outcomes else None
-            ok = outcome is not None and outcome.status == "Sent"
+            ok = outcome is not None and outcome.status == Status.SENT
             self.find()
             if any(r.cert_id == rec.cert_id for r in self.records):
                 self.matches.value = rec.cert_id  # show the updated history

@@ -13,6 +13,7 @@ from ..ledger import open_ledger
 from ..run import run_event, send_plan
 from ..send import SendPlan
 from ..sheets import roster_location
+from ..status import TEST, Status
 from ..summary import RunSummary
 from ._base import (
     LABEL,
@@ -120,14 +121,14 @@ class TestSend(Panel):
             self.button.disabled = False
         if summary is None:
             return None
-        sent = sum(1 for o in summary.outcomes if o.status == "Test Sent")
-        tried = [o for o in summary.outcomes if o.status.startswith("Test")]
+        sent = sum(1 for o in summary.outcomes if o.status == Status.TEST_SENT)
+        tried = [o for o in summary.outcomes if Status.of(o.status) in TEST]
         where = (f" They are .eml files in {summary.outbox_dir} (the outbox sends nothing)."
                  if summary.outbox_dir else " Look in your inbox (subject starts with TEST).")
         if not tried:
             self.say("Nothing to test: every row is already sent or blocked.", "warn")
         else:
-            problems = "".join(f"\nRow {o.row}: {o.detail}" for o in tried if o.status != "Test Sent")
+            problems = "".join(f"\nRow {o.row}: {o.detail}" for o in tried if o.status != Status.TEST_SENT)
             self.say(f"{sent} of {len(tried)} test message(s) sent to {to}.{where}{problems}",
                      "ok" if sent == len(tried) else "warn")
         return summary
@@ -245,7 +246,7 @@ class SendPanel(Panel):
     def show_summary(self, summary: RunSummary) -> None:
         """The run's outcome per row, and where the statuses are shown."""
         first, *rest = summary.to_text().splitlines() or [""]
-        kind = "warn" if summary.stopped or summary.sheet_errors or summary.count("Failed") else "ok"
+        kind = "warn" if summary.stopped or summary.sheet_errors or summary.count(Status.FAILED) else "ok"
         self.say("\n".join([f"Done: {first}.",
                              *[r for r in rest if not r.startswith("  ") and not r.endswith("):")]]),
                  kind)
