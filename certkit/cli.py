@@ -140,16 +140,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return summary.exit_code()
 
 
-def _check_address(address: str) -> None:
-    """Refuse a --test-to that is not an email address, before anything runs."""
-    from email_validator import EmailNotValidError, validate_email
+def _check_address(address: str, option: str = "--test-to") -> None:
+    """Refuse an address the check would refuse (not an address, a mistyped domain)."""
+    from .emails import valid_email
 
-    from .errors import ConfigError
-
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ConfigError(f"--test-to {address}: {exc}") from None
+    valid_email(address, option)
 
 
 def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: bool = False) -> bool:
@@ -206,6 +201,8 @@ def cmd_resend(args: argparse.Namespace) -> int:
     from .run import check_resend, resend, resend_target
 
     event = _load(args)
+    if args.to:
+        _check_address(args.to, "--to")  # refused as the check refuses it, before asking
     if not args.as_is:
         try:
             check_resend(event, row=args.row, email=args.email)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ._text import clean_text
+from .errors import ConfigError
 
 # Widely used mail domains; a domain one or two keystrokes away from one of these is a typo.
 POPULAR_DOMAINS = (
@@ -63,6 +64,43 @@ def check_email(value: str) -> list[EmailProblem]:
             "ask the person to confirm it).",
         ))
     return problems
+
+
+def valid_email(value: str, what: str = "The email address") -> str:
+    """`value` as an address to send to (normalized), refused exactly as the check refuses it.
+
+    The one rule for an address typed anywhere (resend --to, a test address, the mail account):
+    raises ConfigError with the check's own message and fix for anything the check blocks
+    (empty, not an address, a mistyped popular domain such as gmial.com)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    blocking = [p for p in check_email(value) if p.blocking]
+    if blocking:
+        problem = blocking[0]
+        message = problem.message.replace("The email address", what, 1)
+        hint = problem.suggestion.replace(" Correct it in the sheet", " Correct it")
+        raise ConfigError(f"{message} {hint}".strip())
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:  # not reached: check_email refused it above
+        raise ConfigError(f"{what} '{value}' is not valid: {exc}") from None
+
+
+def envelope_address(value: str) -> tuple[str, bool]:
+    """The address for SMTP's RCPT TO (ASCII domain) and whether it needs SMTPUTF8.
+
+    Syntax only (the check already refused typos); raises ValueError in words for anything that
+    is not one plain address, so a roster cell can never smuggle a second recipient or a line
+    break into the SMTP conversation."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        valid = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{value}' is not a valid email address ({exc})") from None
+    if valid.ascii_email:
+        return valid.ascii_email, False
+    return valid.normalized, True
 
 
 def normalize_email(value: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..config import Event
+from ..emails import valid_email
 from ..errors import AuthError, CertkitError, ConfigError
 from ..sheets import Roster, RosterSource
 
@@ -53,6 +54,8 @@ def check_mail(event: Event) -> str:
     if cfg.backend == "outbox":
         return (f"The outbox is selected: messages are written as .eml files to "
                 f"{event.path(cfg.outbox_dir)}, nothing is mailed. Choose Gmail to send for real.")
+    if cfg.backend == "gmail":
+        valid_email(cfg.username, "The Gmail account ([transport] username)")
     transport = open_transport(event)
     transport.open()
     transport.close()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from .._text import normalize
 from ..config import Event
 from ..docs import event_for_row
+from ..emails import valid_email
 from ..errors import CertkitError, RowCorrected
 from ..jobs import Job, Run
 from ..ledger import Ledger, Record, open_ledger
@@ -81,14 +80,6 @@ def resend_target(event: Event, *, row: int | None = None, email: str | None = N
         return find_record(ledger.all(), row=row, email=email)
 
 
-def _valid(address: str) -> str:
-    """A corrected address, normalized, or an error in words."""
-    try:
-        return validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise CertkitError(f"'{address}' is not a valid email address: {exc}") from None
-
-
 def resend(
     event: Event,
     *,
@@ -108,7 +99,7 @@ def resend(
     mail login is refused. When the row was corrected in the sheet since the PDF was made, raises
     RowCorrected (nothing sent) unless `as_is`: `reissue` sends a corrected certificate instead.
     """
-    new = _valid(to) if to else None
+    new = valid_email(to, "The new address") if to else None
     source = source or open_roster(event)
     cfg = event.roster
     with open_ledger(event.folder) as ledger:

@@ -10,11 +10,11 @@ from email.utils import format_datetime, localtime
 from functools import lru_cache
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..config import Event
+from ..emails import envelope_address as parse_envelope
 from ..errors import RecipientRefused
 
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
@@ -44,15 +44,11 @@ def envelope_address(address: str) -> tuple[str, bool]:
     can never smuggle a second recipient or a line break into the SMTP conversation.
     """
     try:
-        valid = validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
+        return parse_envelope(address)
+    except ValueError as exc:
         raise RecipientRefused(
-            f"'{one_line(address)}' is not a valid email address ({exc}). Correct it in the "
-            "sheet, then run again."
+            f"{one_line(str(exc))}. Correct it in the sheet, then run again."
         ) from None
-    if valid.ascii_email:
-        return valid.ascii_email, False
-    return valid.normalized, True
 
 
 def download_url(event: Event, certificate_id: str, token: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 from ..config import Event, update_setting
+from ..emails import valid_email
+from ..errors import CertkitError
 from ..run import (
     check_mail,
     check_roster,
@@ -197,9 +199,12 @@ class MailAccount(Panel):
     def test(self) -> str | None:
         """Keep the password safely when one was typed, log in and out, and only then save the
         choices: a failed test leaves the event as it was."""
-        if self.backend.value == "gmail" and "@" not in self.username.value:
-            self.say("Type your Gmail address as the account.", "warn")
-            return None
+        if self.backend.value == "gmail":
+            try:
+                valid_email(self.username.value, "The Gmail account")
+            except CertkitError as exc:
+                self.say(f"{exc} Type your Gmail address as the account.", "warn")
+                return None
         trial = self._trial()
         stored = ""
         if self.password.value and self.backend.value != "outbox":

@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from email_validator import EmailNotValidError, validate_email
-
 from .._text import normalize
-from ..errors import RowCorrected
+from ..emails import valid_email
+from ..errors import CertkitError, RowCorrected
 from ..ledger import Record, open_ledger
 from ..run import BLOCKED, NOT_STARTED, event_status, resend
 from ..sheets import roster_location
@@ -202,9 +201,9 @@ class FindPerson(Panel):
         """The address typed in 'Send to', checked; None (with the reason shown) when unusable."""
         to = self.to.value.strip()
         try:
-            return validate_email(to, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            self.say(f"'{to}' is not an email address: {exc}", "error")
+            return valid_email(to)
+        except CertkitError as exc:
+            self.say(str(exc), "error")
             return None
 
     def resend(self) -> RunSummary | None:
