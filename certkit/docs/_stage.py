@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..config import Event
 from ..errors import CertkitError
-from ..ids import SAFE_ID
+from ..ids import is_certificate_id
 from ._chunks import MARK, ChunkLayout, inspect_template, render_chunk, same_chunk_key
 from ._fields import Certificate, render_docx
 from ._pdf import BATCH, PdfConverter
@@ -228,7 +228,7 @@ class _Stage:
         """Certificates whose ID can name a file; the others fail here (an ID typed in the sheet)."""
         good = []
         for cert in certs:
-            if SAFE_ID.fullmatch(cert.certificate_id):
+            if is_certificate_id(cert.certificate_id):
                 good.append(cert)
             else:
                 self._fail(cert, f"row {cert.row.number}: the certificate ID '{cert.certificate_id}' can "

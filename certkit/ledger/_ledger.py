@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     updated_at  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_fingerprint ON certificates(fingerprint);
+CREATE INDEX IF NOT EXISTS certificates_id_nocase ON certificates(cert_id COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS attempts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     cert_id     TEXT NOT NULL REFERENCES certificates(cert_id),
@@ -183,8 +184,11 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
                 self._batching = False
 
     def get(self, cert_id: str) -> Record | None:
-        """The certificate with this ID, if the ledger has it."""
-        r = self.db.execute("SELECT * FROM certificates WHERE cert_id = ?", (cert_id,)).fetchone()
+        """The certificate with this ID (case ignored, see ids.id_key), if the ledger has it."""
+        cert_id = cert_id.strip()
+        r = self.db.execute(
+            "SELECT * FROM certificates WHERE cert_id = ? COLLATE NOCASE "
+            "ORDER BY cert_id = ? DESC LIMIT 1", (cert_id, cert_id)).fetchone()
         return Record.from_row(r) if r else None
 
     def find(self, fingerprint: str, cert_id: str = "") -> Record | None:
@@ -202,6 +206,8 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
 
     def assign(self, fingerprint: str, row_number: int, email: str, name: str, cert_id: str = "") -> Record:
         """Create the certificate for a row, with a fresh unique ID unless the sheet already has one."""
+        if cert_id and self.get(cert_id):
+            raise LedgerError(f"Certificate ID {cert_id} is already used by another row.")
         for _ in range(20):
             cid = cert_id or new_certificate_id()
             try:

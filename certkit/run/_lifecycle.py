@@ -17,7 +17,7 @@ HISTORY_COLUMNS = ("When", "Certificate ID", "Name", "What", "Detail", "Command"
 
 def _lookup(ledger, cert_id: str) -> Record:
     """The certificate with this ID, typed in any case, or an error in words."""
-    rec = ledger.get(cert_id.strip()) or ledger.get(cert_id.strip().upper())
+    rec = ledger.get(cert_id.strip())  # case ignored (ids.id_key)
     if rec is None:
         raise CertkitError(f"No certificate with ID '{cert_id}' in this event. Check the spelling "
                            "(certkit status lists them).")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._retry import Backoff
 from ..errors import (
     AuthError,
     CertkitError,
@@ -38,16 +39,6 @@ if TYPE_CHECKING:
 
 
 STOP_AFTER_DEFERRED = 3  # rows in a row that the server kept deferring: stop the batch
-
-
-@dataclass
-class Retry:
-    """How often and how patiently to retry a "try again later" (4xx) or a dropped connection."""
-
-    attempts: int = 4
-    wait: float = 5.0  # seconds before the first retry, doubled each time
-    max_wait: float = 300.0
-    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass
@@ -94,7 +85,7 @@ def deliver(
     _check_sender(event)
     again = again or f"certkit run {event.folder} --send"
     cfg = event.transport
-    retry = Retry(max(cfg.retries, 1), cfg.retry_wait)
+    retry = send_backoff(event)
     limit = daily_limit(event)
     last = ledger.handed_over_since(time.time() - 60)
     throttle = Throttle(cfg.per_minute, last[-1] if last else None)
@@ -148,22 +139,24 @@ def _check_sender(event: Event) -> None:
         ) from None
 
 
-def _open(transport: Any, retry: Retry) -> None:
+def send_backoff(event: Event) -> Backoff:
+    """How patiently a "try again later" (4xx) or a dropped connection is retried ([transport])."""
+    cfg = event.transport
+    return Backoff(first_wait=cfg.retry_wait, max_wait=300.0, attempts=max(cfg.retries, 1),
+                   jitter=False)
+
+
+def _temporary(exc: Exception) -> bool:
+    return isinstance(exc, TemporaryFailure)
+
+
+def _open(transport: Any, retry: Backoff) -> None:
     """Connect and log in, retrying a refused or dropped connection; AuthError is raised at once."""
-    wait = retry.wait
-    for n in range(retry.attempts):
-        try:
-            transport.open()
-            return
-        except TemporaryFailure:
-            if n + 1 == retry.attempts:
-                raise
-            retry.sleep(wait)
-            wait = min(wait * 2, retry.max_wait)
+    retry.call(transport.open, _temporary)
 
 
 def _send_job(
-    run: Run, transport: Any, job: Job, test_to: str | None, retry: Retry, throttle: Throttle,
+    run: Run, transport: Any, job: Job, test_to: str | None, retry: Backoff, throttle: Throttle,
     force: bool = False,
 ) -> Result:
     """Send one row's certificate (or a test copy), record the outcome and show it."""
@@ -209,7 +202,7 @@ def send_one(
     to: str,
     pdf: Path,
     *,
-    retry: Retry,
+    retry: Backoff,
     test: bool = False,
 ) -> Result:
     """One certificate email, retried on "try again later"; the ledger knows every step."""
@@ -225,8 +218,8 @@ def send_one(
         detail = f"The PDF could not be read ({exc}). Run certkit run again to make it."
         ledger.finish_attempt(attempt.id, "deferred", detail)
         return Result(NOT_SENT, detail)
-    wait = retry.wait
-    for n in range(retry.attempts):
+
+    def once() -> None:
         handed = False
 
         def handover() -> None:
@@ -236,35 +229,35 @@ def send_one(
 
         try:
             transport.send(msg, handover)
-        except DeliveryUnknown as exc:
-            ledger.finish_attempt(attempt.id, "unknown", f"{exc} Not sent again by itself: check "
-                                  "the Sent folder (certkit reconcile) or resend (certkit resend).",
-                                  exc.code)
-            return Result(UNKNOWN, str(exc))
-        except RecipientRefused as exc:
-            ledger.finish_attempt(attempt.id, "failed", str(exc), exc.code)
-            return Result(FAILED, str(exc))
-        except QuotaExceeded as exc:
-            detail = f"{exc} It goes out on the next run once the limit allows."
-            ledger.finish_attempt(attempt.id, "deferred", detail, exc.code)
-            return Result(NOT_SENT, str(exc), stop=True, quota=True)
         except TemporaryFailure as exc:
             if handed:
                 ledger.not_handed_over(attempt.id, str(exc), exc.code)
-            if n + 1 < retry.attempts:
-                retry.sleep(wait)
-                wait = min(wait * 2, retry.max_wait)
-                continue
-            detail = f"{exc} Tried {retry.attempts} times; it goes out on the next run."
-            ledger.finish_attempt(attempt.id, "deferred", detail, exc.code)
-            service = exc.code is None or exc.code in (421, 454) or exc.code < 0
-            return Result(NOT_SENT, detail, stop=service, deferred=True)
-        except (AuthError, SendError) as exc:
-            ledger.finish_attempt(attempt.id, "deferred", str(exc), exc.code)
-            return Result(NOT_SENT, str(exc), stop=True)
-        ledger.finish_attempt(attempt.id, "sent")
-        return Result(SENT)
-    raise AssertionError("unreachable")  # pragma: no cover
+            raise
+
+    try:
+        retry.call(once, _temporary)
+    except DeliveryUnknown as exc:
+        ledger.finish_attempt(attempt.id, "unknown", f"{exc} Not sent again by itself: check "
+                              "the Sent folder (certkit reconcile) or resend (certkit resend).",
+                              exc.code)
+        return Result(UNKNOWN, str(exc))
+    except RecipientRefused as exc:
+        ledger.finish_attempt(attempt.id, "failed", str(exc), exc.code)
+        return Result(FAILED, str(exc))
+    except QuotaExceeded as exc:
+        detail = f"{exc} It goes out on the next run once the limit allows."
+        ledger.finish_attempt(attempt.id, "deferred", detail, exc.code)
+        return Result(NOT_SENT, str(exc), stop=True, quota=True)
+    except TemporaryFailure as exc:
+        detail = f"{exc} Tried {retry.attempts} times; it goes out on the next run."
+        ledger.finish_attempt(attempt.id, "deferred", detail, exc.code)
+        service = exc.code is None or exc.code in (421, 454) or exc.code < 0
+        return Result(NOT_SENT, detail, stop=service, deferred=True)
+    except (AuthError, SendError) as exc:
+        ledger.finish_attempt(attempt.id, "deferred", str(exc), exc.code)
+        return Result(NOT_SENT, str(exc), stop=True)
+    ledger.finish_attempt(attempt.id, "sent")
+    return Result(SENT)
 
 
 def _stop(run: Run, rest: Sequence[Job], reason: str, short: str) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import random
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -22,6 +22,7 @@ from google.auth import exceptions as google_exceptions
 from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 
+from .._retry import Backoff
 from ..errors import AuthError, CertkitError, RosterError
 
 log = logging.getLogger("certkit.google")
@@ -64,28 +65,30 @@ class RetryingHTTPClient(HTTPClient):
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         """Send one request, waiting and retrying while Google asks us to slow down or fails."""
-        waited, attempt = 0.0, 0
-        while True:
-            try:
-                return super().request(*args, **kwargs)
-            except APIError as exc:
-                if not retryable(exc):
-                    raise
-                error: Exception = exc
-                delay = retry_after(exc.response)
-                what = f"HTTP {exc.response.status_code}"
-            except (requests.ConnectionError, requests.Timeout, google_exceptions.TransportError) as exc:
-                error, delay, what = exc, None, type(exc).__name__
-            if delay is None:
-                delay = backoff(self.policy, attempt)
-            if waited + delay > self.policy.total_wait:
-                raise error
-            log.warning("Google answered %s; waiting %.1f s before trying again.", what, delay)
-            self.sleep(delay)
-            waited += delay
-            attempt += 1
-            self.retries += 1
-            self.waited += delay
+        policy = self.policy
+        backoff = Backoff(policy.first_wait, policy.max_wait, total_wait=policy.total_wait,
+                          sleep=self.sleep)
+        return backoff.call(partial(super().request, *args, **kwargs), transient,
+                            hint=_asked_wait, on_retry=self._note)
+
+    def _note(self, exc: Exception, delay: float) -> None:
+        """Log one retry and count it (for reports)."""
+        what = f"HTTP {exc.response.status_code}" if isinstance(exc, APIError) else type(exc).__name__
+        log.warning("Google answered %s; waiting %.1f s before trying again.", what, delay)
+        self.retries += 1
+        self.waited += delay
+
+
+def transient(exc: Exception) -> bool:
+    """A reply or a network failure that means "try again later"."""
+    if isinstance(exc, APIError):
+        return retryable(exc)
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, google_exceptions.TransportError))
+
+
+def _asked_wait(exc: Exception) -> float | None:
+    """The wait Google asked for in a Retry-After header, if any."""
+    return retry_after(exc.response) if isinstance(exc, APIError) else None
 
 
 def retryable(exc: APIError) -> bool:
@@ -95,12 +98,6 @@ def retryable(exc: APIError) -> bool:
         return True
     reasons = {e.get("reason") for e in exc.error.get("errors", []) if isinstance(e, dict)}
     return code == 403 and bool(reasons & DRIVE_RATE_REASONS)
-
-
-def backoff(policy: RetryPolicy, attempt: int) -> float:
-    """Exponential wait with jitter: half the nominal wait plus up to another half at random."""
-    nominal = min(policy.max_wait, policy.first_wait * 2**attempt)
-    return nominal / 2 + random.uniform(0, nominal / 2)
 
 
 def retry_after(response: requests.Response) -> float | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._text import normalize
-from ..ids import SAFE_ID
+from ..ids import ID_RULE, id_key, is_certificate_id
 from ..ledger import Ledger, Record
 from ..status import BOUNCED, CLAIMED, REPLACED, REVOKED, SENT
 from ._roster import Row, fingerprint
@@ -50,13 +50,14 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
     for row in rows:
         cid = row.get(id_column).strip()
         if cid:
-            by_id.setdefault(cid, []).append(row)
+            by_id.setdefault(id_key(cid), []).append(row)
     found: dict[int, Match] = {}
-    owner: dict[str, int] = {}  # certificate ID -> the row that holds it
+    owner: dict[str, int] = {}  # certificate ID (as the ledger has it) -> the row that holds it
     # a replaced certificate's ID stands for its replacement; the rows holding current IDs go first
-    current = {cid: ledger.current(cid) for cid in by_id}
-    for cid in sorted(by_id, key=lambda c: bool(current[c] and current[c].cert_id != c)):
-        holders, record = by_id[cid], current[cid]
+    current = {key: ledger.current(key) for key in by_id}  # by_id is keyed by id_key: case ignored
+    for key in sorted(by_id, key=lambda k: bool(current[k] and id_key(current[k].cert_id) != k)):
+        holders, record = by_id[key], current[key]
+        cid = holders[0].get(id_column).strip()  # as typed, for messages
         mine = [r for r in holders if record and (len(holders) == 1 or
                                                    prints[r.number] == record.fingerprint)]
         if record and len(mine) == 1 and record.cert_id in owner:
@@ -79,11 +80,10 @@ def match_rows(rows: Sequence[Row], ledger: Ledger, id_column: str,
         record = ledger.find(prints[row.number])
         holder = owner.get(record.cert_id) if record else None
         cid = row.get(id_column).strip()
-        if record is None and cid and not SAFE_ID.fullmatch(cid):  # never let it into the ledger
+        if record is None and cid and not is_certificate_id(cid):  # never let it into the ledger
             found[row.number] = Match(conflict=(
-                f"The certificate ID '{cid}' typed in this row can only use letters, digits, "
-                "'-' and '_'. Clear it (certkit then gives the row an ID) or fix it, then run "
-                "again."))
+                f"The certificate ID '{cid}' typed in this row can only use {ID_RULE}. Clear it "
+                "(certkit then gives the row an ID) or fix it, then run again."))
         elif record is None:
             unmatched.append(row)
         elif holder is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._text import normalize
+from ..ids import id_key
 from ._roster import Row, StatusUpdate, fingerprint
 
 
@@ -53,14 +54,14 @@ def place_rows(
     for row in rows:
         at[row.number] = row
         prints[row.number] = fingerprint(row, identity)
-        cid = row.get(id_column).strip() if id_column else ""
+        cid = id_key(row.get(id_column)) if id_column else ""
         if cid:
             by_id.setdefault(cid, []).append(row.number)
         by_print.setdefault(prints[row.number], []).append(row.number)
     found: dict[int, int] = {}
     problems: list[str] = []
     for i, up in enumerate(updates):
-        ids = by_id.get(up.certificate_id, []) if up.certificate_id else []
+        ids = by_id.get(id_key(up.certificate_id), []) if up.certificate_id else []
         if len(ids) > 1:  # an ID pasted into another row: the row that is this person holds it
             ids = [n for n in ids if prints[n] == up.fingerprint] or ids
         if up.person:  # an ID left behind by a sort of the other columns is not this person's

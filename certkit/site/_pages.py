@@ -198,5 +198,5 @@ def index_page(event: Event) -> str:
         f"<footer>Verification pages of {e(event.issuer)}.</footer>"
     )
     script = ("document.getElementById('lookup').onsubmit=function(){location.href="
-              "encodeURIComponent(this.cid.value.trim().toUpperCase())+'/';return false};")
+              "encodeURIComponent(this.cid.value.trim().toLowerCase())+'/';return false};")
     return _document(event.name, body, script)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Event
 from ..errors import CertkitError
+from ..ids import id_key, is_certificate_id
 from ..ledger import Ledger, Record, open_ledger
 from ..status import REPLACED, REVOKED
 from ._pages import VALID, badge_json, certificate_page, index_page, is_valid
 
-ID_PATTERN = re.compile(r"^[A-Z0-9]{2,8}-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 SHOWN = VALID | {REVOKED, REPLACED}  # statuses that have a page
 
 
@@ -45,7 +45,7 @@ def page_records(ledger: Ledger, event: Event) -> list[Record]:
         pdf = event.path(record.pdf) if record.pdf else None
         if not (record.sent_at or record.status in SHOWN) or not pdf or not pdf.exists():
             continue  # never delivered: nothing was issued
-        if ID_PATTERN.match(record.cert_id):  # an ID typed into the sheet by hand never becomes a path
+        if is_certificate_id(record.cert_id):  # never a path from anything but an ID (ids.py)
             found.append(record)
     return found
 
@@ -55,11 +55,25 @@ def site_page(event: Event, cert_id: str, ledger: Ledger | None = None) -> str |
     if ledger is None:
         with open_ledger(event.folder) as own:
             return site_page(event, cert_id, own)
-    record = ledger.get(cert_id.strip().upper())
+    record = ledger.get(cert_id.strip())  # case ignored (ids.id_key)
     if record is None or not any(r.cert_id == record.cert_id for r in page_records(ledger, event)):
         return None
     replacement = ledger.current(record.cert_id) if record.replaced_by else None
     return certificate_page(event, record, sha256(event.path(record.pdf)), replacement)
+
+
+def _alias(site: Path, cert_id: str) -> None:
+    """A lower-case address for an ID with capitals, sending on to its page: the front page's form
+    and a hand-typed address find it whatever case was typed."""
+    low = id_key(cert_id)
+    alias = site / low
+    if low == cert_id or alias.exists():  # on a case-insensitive disk the page itself is found
+        return
+    alias.mkdir()
+    target = html.escape(f"../{cert_id}/")
+    (alias / "index.html").write_text(
+        f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={target}">'
+        f'<a href="{target}">{html.escape(cert_id)}</a>', encoding="utf-8")
 
 
 def publish_site(event: Event, out: Path | None = None) -> tuple[Path, int]:
@@ -82,6 +96,7 @@ def publish_site(event: Event, out: Path | None = None) -> tuple[Path, int]:
                                              encoding="utf-8")
             (page / "badge.json").write_text(json.dumps(badge_json(event, record), indent=1,
                                                         ensure_ascii=False), encoding="utf-8")
+            _alias(tmp, record.cert_id)
             count += 1
     (tmp / "index.html").write_text(index_page(event), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
@@ -101,7 +116,7 @@ def verify(event: Event, what: str) -> Verdict:
                     return _verdict(record, f"{path.name} is the certificate issued to {record.name}")
             return Verdict(False, f"{path.name} does not match any certificate of {event.name}: "
                                   "it was altered, or it comes from another event.")
-        record = ledger.get(what.strip().upper())
+        record = ledger.get(what.strip())
         if record is None:
             raise CertkitError(f"No certificate with ID '{what}' in {event.name}. Check the spelling.")
         return _verdict(record, f"{record.cert_id} was issued to {record.name}")
