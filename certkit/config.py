@@ -60,6 +60,7 @@ class TemplateConfig:
     optional: list[str] = field(default_factory=list)  # placeholders that may be left empty
     by_column: str = ""  # a column that picks each row's template, e.g. "Language"
     choices: dict[str, Any] = field(default_factory=dict)  # [template.choices]: value = "its.docx"
+    converter: str = "auto"  # how .docx becomes PDF: auto | libreoffice | word
 
 
 @dataclass

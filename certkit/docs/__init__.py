@@ -9,7 +9,14 @@ from ._fonts import PACKAGES, SCRIPT_WORDS, available, font_file, glyph_gaps, pl
 from ._gdocs import DOCX_MIME, document_id, export_google_doc
 from ._mapping import MappingResult, auto_map, builtin_names, key, save_mapping
 from ._names import pdf_file_name
-from ._pdf import LibreOfficeConverter, PdfConverter, find_soffice, get_converter
+from ._pdf import (
+    CONVERTER_NAMES,
+    LibreOfficeConverter,
+    PdfConverter,
+    converter_name,
+    find_soffice,
+    get_converter,
+)
 from ._pictures import picture_problems, picture_sources
 from ._preview import (
     PREVIEW_ID,
@@ -60,6 +67,7 @@ __all__ = [
     "CHUNK",
     "COLUMN",
     "CONSTANT",
+    "CONVERTER_NAMES",
     "DATE",
     "DOCX_MIME",
     "MARK",
@@ -99,6 +107,7 @@ __all__ = [
     "check_rendered",
     "check_template",
     "compose",
+    "converter_name",
     "date_style",
     "default_order",
     "document_id",

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import ConversionError
+from ..errors import ConfigError, ConversionError
 
 BATCH = 40  # files per soffice start: more than ~250 are silently skipped; 50 or fewer is safe
 # Writer bookmarks become named destinations, so a multi-page PDF says where each certificate starts.
@@ -202,17 +202,30 @@ class WordConverter:
         """Nothing to release."""
 
 
+CONVERTERS: dict[str, type] = {"libreoffice": LibreOfficeConverter, "word": WordConverter}
+CONVERTER_NAMES = ("auto", *CONVERTERS)
+
+
+def converter_name(name: str) -> str:
+    """The converter `name` chooses ("auto": LibreOffice when found or on Linux, else Word).
+
+    Raises ConfigError listing the valid names for anything else; nothing is started."""
+    key = (name or "auto").strip().lower()
+    if key not in CONVERTER_NAMES:
+        raise ConfigError(
+            f"event.toml [template] converter = '{name}' is unknown. Use one of: "
+            f"{', '.join(CONVERTER_NAMES)}."
+        )
+    if key == "auto":
+        return "libreoffice" if find_soffice() or sys.platform not in ("win32", "darwin") else "word"
+    return key
+
+
 def get_converter(name: str = "auto") -> PdfConverter:
-    """The converter named in event.toml: libreoffice, word, or auto (LibreOffice, else Word)."""
-    if name == "libreoffice":
-        return LibreOfficeConverter()
-    if name == "word":
-        return WordConverter()
-    if name != "auto":
-        raise ConversionError(f"Unknown PDF converter '{name}'. Use auto, libreoffice or word.")
-    if find_soffice() or sys.platform not in ("win32", "darwin"):
-        return LibreOfficeConverter()
-    return WordConverter()
+    """The converter named in event.toml [template] converter: auto, libreoffice or word.
+
+    Raises ConfigError for an unknown name, ConversionError when the chosen one is missing."""
+    return CONVERTERS[converter_name(name)]()
 
 
 def page_count(pdf: Path) -> int:

@@ -118,7 +118,7 @@ def previews(
         bare.write_bytes(prepared.source.read_bytes())
         docs[bare] = 0
     own = converter is None
-    converter = converter or get_converter("auto")
+    converter = converter or get_converter(event.template.converter)
     try:
         converted = converter.convert(list(docs), out_dir)
     finally:

@@ -198,7 +198,7 @@ def run_event(
         selected = set(check_selection(roster, rows)) if rows is not None else None
         jobs = plan(run, roster, report, selected, limit)
         own = converter is None
-        converter = converter or get_converter("auto")
+        converter = converter or get_converter(event.template.converter)
         try:
             ready = Produced(run, prepared, jobs, converter, progress)
             if send or test_to:  # mails go out while later chunks are still converting

@@ -88,7 +88,7 @@ class Session:
         if self._converter is None:
             from ..docs import get_converter
 
-            self._converter = get_converter("auto")
+            self._converter = get_converter(self.event.template.converter)
             if hasattr(self._converter, "close"):
                 weakref.finalize(self, self._converter.close)
         return self._converter
