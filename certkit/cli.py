@@ -80,17 +80,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check the template, the mapping and every row, render a few sample certificates;
-    exit 1 when something blocks. Sure column matches are saved into event.toml [mapping].
+    """Check everything `run --send` would meet (roster, columns, mapping, template, pictures,
+    filter, settings, mail transport), render a few sample certificates; exit 1 when something
+    blocks. Nothing is written, except with --accept-mapping (the matches, into event.toml).
 
     Example: certkit check my-event
-             certkit check my-event --accept-mapping   (also save guessed matches)
+             certkit check my-event --accept-mapping   (save the column matches, guesses too)
              certkit check my-event --preview 0        (no sample renders)
     """
-    from .checks import check_event
+    from .run import check
 
     event = _load(args)
-    result = check_event(event, accept_guesses=args.accept_mapping, render=args.preview)
+    result = check(event, accept_guesses=args.accept_mapping, save=args.accept_mapping,
+                   render=args.preview)
     print(result.to_text())
     return 1 if result.report.has_blocking() else 0
 
@@ -118,17 +120,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.test_to and rows is None and not args.sample:
         args.sample = 3  # a test goes to one inbox: never the whole roster
     check_at(args.at)
+    checked = None
     if args.test_to:
         _check_address(args.test_to)
-    elif args.send and not args.yes and not _confirm_send(event, args.limit, at=args.at):
-        print("Nothing was sent.")
-        return 1
+    elif args.send and not args.yes:
+        from .checks import check_event
+
+        checked = check_event(event)  # read and checked once: the run goes on from it
+        if not _confirm_send(event, args.limit, at=args.at, checked=checked):
+            print("Nothing was sent.")
+            return 1
     if not wait_for_start(args.at):
         return 130
     bars = ProgressBars()
     try:
         summary = run_event(event, send=args.send, limit=args.limit, rows=rows, sample=args.sample,
-                            test_to=args.test_to, progress=bars, write_sheet=args.write_sheet)
+                            test_to=args.test_to, progress=bars, write_sheet=args.write_sheet,
+                            preflight=None if args.at else checked)
     finally:
         bars.close()
     print(summary.to_text())
@@ -147,12 +155,13 @@ def _check_address(address: str, option: str = "--test-to") -> None:
     valid_email(address, option)
 
 
-def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: bool = False) -> bool:
+def _confirm_send(event, limit: int | None, *, at: str | None = None, watching: bool = False,
+                  checked=None) -> bool:
     """Ask before sending, naming the count, what the daily quota allows, and the sender."""
     from .checks import describe_examples, example_settings
     from .run import send_plan
 
-    plan = send_plan(event, limit=limit)
+    plan = send_plan(event, limit=limit, preflight=checked)
     print(plan.to_text())
     examples = describe_examples(example_settings(event))
     if examples:

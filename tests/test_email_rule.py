@@ -28,7 +28,7 @@ def test_check_and_resend_name_the_same_typo(event, capsys):
     roster = Roster(["Full Name", "Email"], [Row(2, {"Full Name": "X", "Email": "x@gmial.com"})], "t")
     found = [f for f in check_roster(event, roster, []).findings if f.severity == BLOCKING]
     assert [(f.row, f.column) for f in found] == [(2, "Email")]
-    with pytest.raises(ConfigError, match="gmial.com' is probably 'gmail.com'"):
+    with pytest.raises(ConfigError, match=r"gmial\.com' is probably 'gmail\.com'"):
         resend(event, row=2, to="x@gmial.com")
     before = sorted(p.name for p in event.folder.iterdir())
     assert main(["resend", str(event.folder), "--row", "2", "--to", "x@gmial.com"]) != 0

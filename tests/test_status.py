@@ -17,7 +17,8 @@ NOT_STATUS = {("send/_reconcile.py", "Sent")}  # the IMAP folder called "Sent"
 
 def test_members_print_store_and_compare_as_their_text():
     sent = Status.SENT
-    assert f"{sent}" == str(sent) == "%s" % sent == "{}".format(sent) == "Sent"
+    assert f"{sent}" == str(sent) == format(sent) == "Sent"
+    assert "%s" % sent == "{}".format(sent) == "Sent"  # noqa: UP031, UP032
     assert f"{sent:>6}" == "  Sent" and sent == "Sent" and "Sent" in DONE and hash(sent) == hash("Sent")
     assert json.dumps({"s": sent}) == '{"s": "Sent"}'
     db = sqlite3.connect(":memory:")

@@ -3,7 +3,7 @@
 from ._checks import check_roster
 from ._eligibility import BLANK_ROW, Filter, eligible_rows
 from ._examples import ExampleSetting, describe_examples, example_settings, is_example_address
-from ._preflight import check_event, update_mapping
+from ._preflight import Preflight, check_event, update_mapping
 from ._sample import check_selection, parse_rows, representative_sample, sample_reasons
 from ._text import name_case_problem, odd_characters, proper_case
 
@@ -11,6 +11,7 @@ __all__ = [
     "BLANK_ROW",
     "ExampleSetting",
     "Filter",
+    "Preflight",
     "check_event",
     "check_roster",
     "check_selection",

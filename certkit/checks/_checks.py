@@ -27,6 +27,7 @@ from ..errors import CertkitError
 from ..findings import BLOCKING, WARNING, Finding, Report
 from ..sheets import Roster, Row, find_column
 from ._eligibility import BLANK_ROW, ExcludedRow, eligible_rows, is_blank
+from ._settings import settings_findings, textbox_findings
 from ._text import name_case_problem, odd_characters, proper_case
 
 
@@ -103,12 +104,14 @@ def _field_findings(event: Event, row: Row, placeholders: Sequence[str]) -> list
 
 def check_roster(
     event: Event, roster: Roster, placeholders: Sequence[str], *, template: Path | None = None,
-    pictures: Sequence[str] | None = None,
+    pictures: Sequence[str] | None = None, conditional: Sequence[str] = (),
 ) -> Report:
-    """Check every eligible row against the mapping, the email rules and the template's fonts.
+    """Check every eligible row against the mapping, the email rules, the template's fonts and
+    text boxes, and the event's settings (see _settings.py).
 
     `template` is the organizer's .docx, for the font check (default: [template] path);
-    `pictures` are the template's named pictures, to check [template] pictures against."""
+    `pictures` are the template's named pictures, to check [template] pictures against;
+    `conditional` are placeholders only tested in {% if %} (an empty cell is fine there)."""
     columns, findings = placeholder_columns(event, roster.header, placeholders, pictures or ())
     if pictures is not None:
         findings += [Finding(None, None, BLOCKING, msg) for msg in picture_problems(event, list(pictures))]
@@ -120,7 +123,8 @@ def check_roster(
         kept = [r for r in roster.rows if not is_blank(r)]
         excluded = [ExcludedRow(r.number, r.values, BLANK_ROW) for r in roster.rows if is_blank(r)]
         summary = f"{len(kept)} row(s) in the roster; the eligibility filter could not be used."
-    email_col = event.roster.email_column
+    findings += _doubts(event, excluded)
+    email_col = find_column(roster.header, event.roster.email_column) or event.roster.email_column
     if email_col not in roster.header:
         findings.append(Finding(None, email_col, BLOCKING,
                                 f"The roster has no email column '{email_col}'.",
@@ -130,7 +134,7 @@ def check_roster(
     by_column: dict[str, list[str]] = {}
     for name, col in columns.items():
         by_column.setdefault(col, []).append(name)
-    name_col = event.roster.name_column if event.roster.name_column in roster.header else ""
+    name_col = find_column(roster.header, event.roster.name_column)
     if name_col:
         by_column.setdefault(name_col, [])
     for name, text in event.fields.items():
@@ -138,8 +142,8 @@ def check_roster(
             for col in field_columns(text):
                 if col in roster.header:
                     by_column.setdefault(col, [])  # hidden characters, stray spaces
-    optional = set(event.template.optional)
-    date_cols = {spec.column: spec for spec in event.dates.values()}
+    optional = set(event.template.optional) | set(conditional)
+    date_cols = {find_column(roster.header, s.column) or s.column: s for s in event.dates.values()}
     for row in kept:
         if email_col:
             for p in check_email(row.get(email_col)):
@@ -157,9 +161,22 @@ def check_roster(
         if col in roster.header:
             findings += _date_column(kept, col, spec)
     findings += _font_findings(event, kept, columns, template)
+    findings += settings_findings(event, roster, placeholders, pictures, columns)
+    docx = template or event.path(event.template.path)
+    if docx.exists():
+        findings += textbox_findings(kept, columns, docx)
     labels = {r.number: _label(r, name_col, email_col) for r in kept}
     return Report(findings, kept_rows=len(kept), labels=labels, summary=summary,
                   excluded={r.number: r.reason for r in excluded})
+
+
+def _doubts(event: Event, excluded: Sequence[ExcludedRow]) -> list[Finding]:
+    """Rows the filter leaves out only because a cell is empty or not a number: said, not silent."""
+    expression = event.roster.eligible.strip()
+    return [Finding(r.number, column, WARNING,
+                    f"Left out by the filter '{expression}' because {why}.",
+                    f"Fill in '{column}' if this row should get a certificate.")
+            for r in excluded for column, why in r.doubts]
 
 
 def _cell_findings(row: Row, col: str, names: list[str], required: bool, is_name: bool,

@@ -46,6 +46,7 @@ class ExcludedRow(Row):
     """A roster row that will not get a certificate, and why (in words)."""
 
     reason: str = ""
+    doubts: tuple[tuple[str, str], ...] = ()  # (column, why): cells the filter could not read
 
 
 class Filter:
@@ -83,14 +84,21 @@ class Filter:
 
     def test(self, row: Row) -> tuple[bool, str]:
         """(kept, reason): the reason says why a row is left out, with the values that decided."""
-        notes: list[str] = []
+        kept, reason, _doubts = self.explain(row)
+        return kept, reason
+
+    def explain(self, row: Row) -> tuple[bool, str, list[tuple[str, str]]]:
+        """test() plus the cells that could not be compared: (column, "Score is empty")."""
+        notes: list[tuple[str, str]] = []
         kept = _truthy(_Eval(self.columns, row, notes).visit(self._tree.body))
         if kept:
-            return True, ""
+            return True, "", []
         shown = ", ".join(f"{c} = '{row.get(c).strip()}'" for c in dict.fromkeys(
             self.columns.values()))
-        extra = f" ({'; '.join(dict.fromkeys(notes))})" if notes else ""
-        return False, f"Not eligible: {self.expression} is false for {shown}{extra}."
+        words = list(dict.fromkeys(n for _c, n in notes))
+        extra = f" ({'; '.join(words)})" if words else ""
+        return False, f"Not eligible: {self.expression} is false for {shown}{extra}.", \
+            list(dict.fromkeys(notes))
 
 
 def is_blank(row: Row) -> bool:
@@ -108,11 +116,11 @@ def eligible_rows(event: Event, roster: Roster) -> tuple[list[Row], list[Exclude
         if is_blank(row):
             excluded.append(ExcludedRow(row.number, row.values, BLANK_ROW))
             continue
-        ok, reason = flt.test(row) if flt else (True, "")
+        ok, reason, doubts = flt.explain(row) if flt else (True, "", [])
         if ok:
             kept.append(row)
         else:
-            excluded.append(ExcludedRow(row.number, row.values, reason))
+            excluded.append(ExcludedRow(row.number, row.values, reason, tuple(doubts)))
     return kept, excluded
 
 
@@ -125,7 +133,7 @@ class _Cell(str):
 class _Eval(ast.NodeVisitor):
     """Walks an already-validated tree; every node type here is one _ALLOWED lets through."""
 
-    def __init__(self, columns: dict[str, str], row: Row, notes: list[str]):
+    def __init__(self, columns: dict[str, str], row: Row, notes: list[tuple[str, str]]):
         self.columns, self.row, self.notes = columns, row, notes
 
     def visit_Name(self, node: ast.Name) -> _Cell:
@@ -181,7 +189,7 @@ class _Eval(ast.NodeVisitor):
             return fn(left, right)
         empty = [v for v in (left, right) if isinstance(v, _Cell) and not v]
         if empty and not isinstance(op, ast.Eq | ast.NotEq):
-            self.notes.append(f"{empty[0].column} is empty")
+            self.notes.append((empty[0].column, f"{empty[0].column} is empty"))
             return False
         return fn(normalize(str(left)), normalize(str(right)))
 
@@ -189,8 +197,8 @@ class _Eval(ast.NodeVisitor):
         """`value` as a number, noting an empty or non-numeric cell."""
         number = _as_number(value)
         if number is None and isinstance(value, _Cell):
-            self.notes.append(f"{value.column} is empty" if not value
-                              else f"{value.column} '{value}' is not a number")
+            self.notes.append((value.column, f"{value.column} is empty" if not value
+                               else f"{value.column} '{value}' is not a number"))
         return number
 
 

@@ -3,11 +3,11 @@ real renders of a representative sample. `certkit check` and notebook 02 call `c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..config import Event
 from ..docs import (
-    WORK_DIR,
     MappingResult,
     PdfConverter,
     PreparedTemplate,
@@ -17,6 +17,7 @@ from ..docs import (
     check_rendered,
     prepare_template,
     save_mapping,
+    scratch_dir,
     template_file,
 )
 from ..errors import CertkitError, TemplateError
@@ -34,6 +35,7 @@ class Preflight:
     mapping: MappingResult | None = None
     prepared: PreparedTemplate | None = None
     roster: Roster | None = None
+    event: Event | None = None  # the event as checked (the mapping found applied in memory)
     previews: list[Preview] = field(default_factory=list)
 
     def to_text(self) -> str:
@@ -52,8 +54,9 @@ def update_mapping(
     event: Event, prepared: PreparedTemplate, header: list[str], *, accept_guesses: bool = False,
     save: bool = True,
 ) -> MappingResult:
-    """Auto-map the template's placeholders to the roster's columns and save the sure matches
-    (and, with `accept_guesses`, the closest-spelling guesses) into event.toml [mapping]."""
+    """Auto-map the template's placeholders to the roster's columns and use the sure matches
+    (and, with `accept_guesses`, the closest-spelling guesses) as `event.mapping`; with `save`,
+    also write them into event.toml [mapping]."""
     status = set(event.status_columns.names().values())
     columns = [h for h in header if h not in status]
     result = auto_map(prepared.placeholders, columns, event.mapping,
@@ -62,6 +65,7 @@ def update_mapping(
     merged.update(result.mapping if accept_guesses else result.confident)
     if save and merged != event.mapping:
         save_mapping(event, merged)
+    event.mapping = merged
     return result
 
 
@@ -69,13 +73,19 @@ def check_event(
     event: Event,
     *,
     source: RosterSource | None = None,
-    save: bool = True,
+    save: bool = False,
     accept_guesses: bool = False,
     render: int = 0,
     converter: PdfConverter | None = None,
 ) -> Preflight:
-    """Run the pre-flight: a broken template or an unreadable roster becomes a blocking finding;
-    with `render` > 0, that many representative rows are rendered and checked for page spill."""
+    """Run the pre-flight as `run` would: read the roster once, prepare the template, map the
+    columns, check every row and the settings. A broken template or an unreadable roster becomes
+    a blocking finding; with `render` > 0, that many representative rows are rendered (previews
+    under .certkit/preview) and checked for page spill.
+
+    Writes nothing unless asked: the mapping found is used in memory (on a copy of `event`), and
+    saved into event.toml only with `save`; no ledger is created.
+    """
     from ..sheets import open_roster
 
     if event.template.by_column:  # one template per row: each checked on its own rows
@@ -83,9 +93,10 @@ def check_event(
 
         return check_per_template(event, check_event, Preflight, source=source, render=render, save=save,
                                   accept_guesses=accept_guesses, converter=converter)
+    event = dataclasses.replace(event, mapping=dict(event.mapping))
     try:
         template, _note = template_file(event, getattr(source, "client", None))
-        prepared = prepare_template(template, event.folder / WORK_DIR)
+        prepared = prepare_template(template, scratch_dir())
     except TemplateError as exc:
         return Preflight(Report([Finding(
             None, None, BLOCKING, str(exc),
@@ -98,8 +109,8 @@ def check_event(
     result = update_mapping(event, prepared, roster.header, accept_guesses=accept_guesses,
                             save=save)
     report = check_roster(event, roster, prepared.placeholders, template=prepared.source,
-                          pictures=prepared.pictures)
-    done = Preflight(report, result, prepared, roster)
+                          pictures=prepared.pictures, conditional=prepared.conditional)
+    done = Preflight(report, result, prepared, roster, event)
     if render > 0 and not report.global_blocking():
         rows = representative_sample(roster, event, render, report=report)
         if rows:

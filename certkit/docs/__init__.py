@@ -56,9 +56,11 @@ from ._templates import (
     apply_pictures,
     check_template,
     prepare_template,
+    scratch_dir,
     template_context,
     template_file,
 )
+from ._textbox import TextBox, text_boxes
 
 __all__ = [
     "BUILTIN_PLACEHOLDERS",
@@ -93,6 +95,7 @@ __all__ = [
     "Preview",
     "RosterPart",
     "TemplateChoice",
+    "TextBox",
     "W",
     "_chunk_size",
     "apply_pictures",
@@ -141,11 +144,13 @@ __all__ = [
     "render_docx",
     "row_fields",
     "save_mapping",
+    "scratch_dir",
     "slot_of",
     "split_by_template",
     "template_choices",
     "template_context",
     "template_file",
     "template_pages",
+    "text_boxes",
     "verify_url",
 ]

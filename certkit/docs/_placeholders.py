@@ -234,6 +234,12 @@ def translate_paragraph(ts: list, names: Names, scan: Scan, blocks: list,
         scan.add(scan.problems, finding)
     for m in tokens:
         block_tag(m.group(), shown, blocks, scan)
+        inner = m.group()[2:]
+        if m.group().startswith("{{") and ("{{" in inner or "{%" in inner):
+            first = inner.split("{", 1)[0].strip() or m.group()
+            scan.add(scan.problems, Finding(m.group(), shown, (
+                f"'{m.group()}' opens '{{{{' twice: a '}}}}' is missing after '{first}' "
+                "(each placeholder needs its own {{ and }})")))
         error = filter_error(m.group())
         if error:
             scan.add(scan.problems, Finding(m.group(), shown, f"'{m.group()}': {error}"))
@@ -309,6 +315,12 @@ def jinja_problems(xml: str, patch) -> tuple[list[Finding], set[str]]:
         return [Finding(which, text, f"{which} is not valid Jinja ({exc.message})")], set()
     used = meta.find_undeclared_variables(ast) - set(env.globals)
     return [], used
+
+
+def printed_identifiers(xml: str) -> set[str]:
+    """Names a translated part prints ({{ x }}), as opposed to names only tested ({% if x %})."""
+    return {name for m in TOKEN.finditer(xml) if m.group().startswith("{{")
+            for name in re.findall(r"(?<![\w.'\"])[A-Za-z_]\w*", m.group())}
 
 
 def identifiers_in_order(xml: str) -> list[str]:

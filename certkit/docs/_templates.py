@@ -28,6 +28,7 @@ from ._placeholders import (
     identifiers_in_order,
     is_plain_identifier,
     jinja_problems,
+    printed_identifiers,
     translate_part,
 )
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ..config import Event
 
 
-TRANSLATOR_VERSION = "1"  # bump when the translation changes, so cached copies are remade
+TRANSLATOR_VERSION = "2"  # bump when the translation changes, so cached copies are remade
 TEXT_PARTS = re.compile(r"^word/(document\d*|header\d+|footer\d+|footnotes)\.xml$")
 picture_sources = _pictures.picture_sources
 
@@ -55,6 +56,7 @@ class PreparedTemplate:
     placeholders: list[str]  # placeholder names as the organizer wrote them
     pictures: list[str] = field(default_factory=list)  # named sample pictures (alt text)
     names: dict[str, str] = field(default_factory=dict)  # placeholder -> Jinja identifier
+    conditional: list[str] = field(default_factory=list)  # only tested ({% if x %}), never printed
 
 
 @dataclass
@@ -100,6 +102,7 @@ class _Translation:
     names: Names
     pictures: list[str]
     unnamed_pictures: int
+    printed: set[str] = field(default_factory=set)  # Jinja identifiers printed with {{ }}
 
 
 def _read_docx(source: Path) -> bytes:
@@ -129,6 +132,7 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
     unnamed = 0
     out = io.BytesIO()
     used: set[str] = set()
+    printed: set[str] = set()
     order: list[tuple] = []  # (part rank, identifiers in order of use): body, headers, footers
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zin, \
@@ -152,6 +156,7 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
                             scan.add(scan.problems, finding)
                         used |= variables
                         order.append((_part_rank(item), identifiers_in_order(buf.decode())))
+                        printed |= printed_identifiers(buf.decode())
                 elif item.filename == "_rels/.rels":  # LibreOffice's core-properties type,
                     buf = buf.replace(LO_CORE_PROPS, STD_CORE_PROPS)  # else python-docx adds a 2nd
                 zout.writestr(item, buf)
@@ -167,7 +172,7 @@ def _translate(data: bytes, name: str, keep_notation: bool = False) -> _Translat
     for i, ident in enumerate(x for _rank, idents in sorted(order) for x in idents):
         first_use.setdefault(reverse.get(ident, ident), i)
     scan.placeholders.sort(key=lambda n: first_use.get(n, len(first_use)))
-    return _Translation(out.getvalue(), scan, names, pictures, unnamed)
+    return _Translation(out.getvalue(), scan, names, pictures, unnamed, printed)
 
 
 def _part_rank(item: zipfile.ZipInfo) -> tuple[int, str]:
@@ -188,6 +193,17 @@ def _problem_message(name: str, problems: list[Finding]) -> str:
     )
 
 
+def scratch_dir() -> Path:
+    """A per-user folder outside every event for prepared templates of read-only calls (check,
+    plan): content-addressed, so what a check prepared is reused, and the event folder untouched."""
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    path = Path(tempfile.gettempdir()) / f"certkit-{uid}" / "templates"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
 def prepare_template(source: Path, work_dir: Path) -> PreparedTemplate:
     """Check and translate `source` into a Jinja-ready copy under `work_dir`, once per content.
 
@@ -203,20 +219,22 @@ def prepare_template(source: Path, work_dir: Path) -> PreparedTemplate:
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
             return PreparedTemplate(source, target, info["placeholders"], info["pictures"],
-                                    info["names"])
+                                    info["names"], info["conditional"])
         except (ValueError, KeyError):
             pass  # a damaged cache entry is simply made again
     result = _translate(data, source.name)
     if result.scan.problems:
         raise TemplateError(_problem_message(source.name, result.scan.problems))
+    conditional = [p for p in result.scan.placeholders
+                   if result.names.ident.get(p, p) not in result.printed]
     info = {"placeholders": result.scan.placeholders, "pictures": result.pictures,
-            "names": result.names.ident}
+            "names": result.names.ident, "conditional": conditional}
     for path, payload in ((target, result.data), (meta, json.dumps(info).encode("utf-8"))):
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(payload)
         os.replace(tmp, path)
     return PreparedTemplate(source, target, info["placeholders"], info["pictures"],
-                            info["names"])
+                            info["names"], info["conditional"])
 
 
 def template_context(prepared: PreparedTemplate, values: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from ._attempts import now
 from ._audit import ACTIONS, AuditEntry, acting_as, current_command
-from ._ledger import Ledger, Record, open_ledger
+from ._ledger import Ledger, Record, open_ledger, peek_ledger
 from ._tracking import BounceRecord
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "current_command",
     "now",
     "open_ledger",
+    "peek_ledger",
 ]

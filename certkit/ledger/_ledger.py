@@ -346,5 +346,12 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
 
 
 def open_ledger(folder: Path) -> Ledger:
-    """The ledger of the event in `folder`."""
+    """The ledger of the event in `folder` (created when the event has none yet)."""
     return Ledger(Path(folder) / LEDGER_FILE)
+
+
+def peek_ledger(folder: Path) -> Ledger:
+    """The ledger of the event in `folder` for reading: an empty one in memory when the event has
+    none yet, so a check or a plan never creates certkit.db."""
+    path = Path(folder) / LEDGER_FILE
+    return Ledger(path) if path.exists() else Ledger(Path(":memory:"))

@@ -16,7 +16,7 @@ from ._connect import (
 )
 from ._events import find_events, init_event, open_event, run_demo
 from ._lifecycle import history, history_rows, revoke, write_history_csv
-from ._plan import send_plan
+from ._plan import check, count_to_send, send_plan, transport_findings
 from ._reissue import ReissuePlan, plan_reissue, reissue
 from ._resend import check_resend, resend, resend_target
 from ._run import run_event
@@ -33,10 +33,12 @@ __all__ = [
     "RowStatus",
     "WatchRound",
     "Watcher",
+    "check",
     "check_mail",
     "check_resend",
     "check_roster",
     "colab_sign_in",
+    "count_to_send",
     "describe_roster",
     "event_status",
     "find_events",
@@ -64,6 +66,7 @@ __all__ = [
     "send_plan",
     "service_account_email",
     "store_mail_password",
+    "transport_findings",
     "unique_name",
     "wait_until",
     "watch_event",

@@ -1,53 +1,69 @@
-"""What a run would do, computed read-only: how many rows a send would mail, and the send plan."""
+"""What a run would do, computed read-only: the check `run --send` would pass, how many rows a send
+would mail, and the send plan. Nothing here writes: no event.toml, no roster, no certkit.db."""
 
 from __future__ import annotations
 
-from ..checks import check_roster, update_mapping
+from ..checks import Preflight, check_event
 from ..config import Event
-from ..docs import (
-    RosterPart,
-    prepare_template,
-    split_by_template,
-    template_file,
-)
-from ..ledger import open_ledger
-from ..send import (
-    SendPlan,
-    _sender_note,
-    daily_limit,
-    read_quota,
-)
-from ..sheets import (
-    RosterSource,
-    match_rows,
-    open_roster,
-)
+from ..docs import PdfConverter, RosterPart, split_by_template
+from ..errors import CertkitError
+from ..findings import BLOCKING, Finding
+from ..ledger import peek_ledger
+from ..send import SendPlan, _sender_note, daily_limit, open_transport, read_quota
+from ..sheets import RosterSource, match_rows, open_roster
 from ..status import DONE
-from ._run import (
-    WORK_DIR,
-)
 
 
-def count_to_send(event: Event, source: RosterSource | None = None) -> int:
-    """How many rows a `run --send` would mail now (read-only: nothing is assigned or written)."""
-    source = source or open_roster(event)
+def check(
+    event: Event,
+    *,
+    source: RosterSource | None = None,
+    render: int = 0,
+    converter: PdfConverter | None = None,
+    accept_guesses: bool = False,
+    save: bool = False,
+) -> Preflight:
+    """Everything `run --send` would meet, without its side effects: the roster read once, the
+    columns, mapping, template, pictures, filter values, settings and the mail transport (built,
+    not connected). Blocking and warning findings by row and column; writes nothing unless
+    `save` (the mapping found, into event.toml)."""
+    result = check_event(event, source=source, render=render, converter=converter,
+                         accept_guesses=accept_guesses, save=save)
+    result.report.findings += transport_findings(event)
+    return result
+
+
+def transport_findings(event: Event) -> list[Finding]:
+    """The transport event.toml names, built as a send builds it (nothing is connected)."""
+    try:
+        open_transport(event)
+    except CertkitError as exc:
+        return [Finding(None, None, BLOCKING, f"Mail cannot be sent: {exc}")]
+    return []
+
+
+def count_to_send(event: Event, source: RosterSource | None = None,
+                  preflight: Preflight | None = None) -> int:
+    """How many rows a `run --send` would mail now (read-only: nothing is assigned or written).
+
+    `preflight` is a check already made (its roster and report are used, not read again)."""
     if event.template.by_column:  # one template per row: count each template's rows with it
+        source = source or open_roster(event)
         parts, _unmatched = split_by_template(event, source.read())
         return sum(count_to_send(c.event, RosterPart(source, part)) for c, part in parts)
-    roster = source.read()
-    prepared = prepare_template(template_file(event, getattr(source, "client", None))[0],
-                                event.folder / WORK_DIR)
-    update_mapping(event, prepared, roster.header)
-    report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
-    blocking = report.blocking_rows()
+    pre = preflight or check_event(event, source=source)
+    if pre.roster is None:
+        return 0
+    checked = pre.event or event
+    blocking = pre.report.blocking_rows()
     count = 0
-    with open_ledger(event.folder) as ledger:
-        matches = match_rows(roster.rows, ledger, event.status_columns.certificate_id,
-                             event.identity_columns, email_column=event.roster.email_column,
-                             name_column=event.roster.name_column)
-        for row in roster.rows:
+    with peek_ledger(event.folder) as ledger:
+        matches = match_rows(pre.roster.rows, ledger, checked.status_columns.certificate_id,
+                             checked.identity_columns, email_column=checked.roster.email_column,
+                             name_column=checked.roster.name_column)
+        for row in pre.roster.rows:
             match = matches[row.number]
-            skip = row.number in blocking or row.number in report.excluded or match.conflict
+            skip = row.number in blocking or row.number in pre.report.excluded or match.conflict
             if not skip and not (match.record and match.record.status in DONE):
                 count += 1
     return count
@@ -59,15 +75,15 @@ def send_plan(
     source: RosterSource | None = None,
     limit: int | None = None,
     now: float | None = None,
+    preflight: Preflight | None = None,
 ) -> SendPlan:
     """The plan for `certkit run --send` (read-only: nothing is assigned, written or locked).
 
-    Raises what reading the roster and template raises (RosterError, TemplateError, ConfigError).
+    `preflight` is a check already made, so a run reads and checks the roster once. Raises what
+    reading the roster and template raises (RosterError, TemplateError, ConfigError).
     """
-    from ._plan import count_to_send
-
-    count = count_to_send(event, source)
-    with open_ledger(event.folder) as ledger:
+    count = count_to_send(event, source, preflight)
+    with peek_ledger(event.folder) as ledger:
         # a killed run's row that was being handed over becomes Unknown, not sent again
         count -= sum(1 for s in ledger.open_attempt_states().values() if s == "handing_over")
         count = max(count, 0)

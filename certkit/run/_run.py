@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..checks import BLANK_ROW, check_roster, check_selection, representative_sample, update_mapping
+from ..checks import (
+    BLANK_ROW,
+    Preflight,
+    check_roster,
+    check_selection,
+    representative_sample,
+    update_mapping,
+)
 from ..config import Event
 from ..docs import PdfConverter, get_converter, prepare_template, template_file
 from ..errors import ConfigError
@@ -150,6 +157,7 @@ def run_event(
     converter: PdfConverter | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     write_sheet: bool = False,
+    preflight: Preflight | None = None,
 ) -> RunSummary:
     """Run the event: PDFs for every eligible row; with `send`, mail them and show statuses.
 
@@ -159,6 +167,8 @@ def run_event(
     of that size) limit the run to some rows; `test_to` mails them all to that one address with
     TEST in the subject and writes nothing into the sheet. Without `send`, a roster file (xlsx,
     csv) is left as it is unless `write_sheet` asks for the statuses ("PDF ready") to be shown.
+    TEST in the subject and writes nothing into the sheet. `preflight` is the check made for the
+    confirmation (run.check): its roster, template and report are used, not read and checked again.
     """
     from ..send import bounces_after_send, deliver
 
@@ -169,7 +179,8 @@ def run_event(
                                 sample=sample, test_to=test_to, transport=transport,
                                 converter=converter, progress=progress)
     source = source or open_roster(event)
-    roster = source.read()
+    done = preflight if preflight and preflight.roster and preflight.prepared else None
+    roster = done.roster if done and done.roster else source.read()
     for col in (event.roster.email_column, event.roster.name_column):
         roster.column(col)
     with open_ledger(event.folder) as ledger:
@@ -183,12 +194,17 @@ def run_event(
             run.summary.notes.append(source.note)  # e.g. a CSV read as Windows-1252
         for rec in ledger.unsynced():  # statuses a failed flush left behind
             run.show(rec)
-        template, note = template_file(event, getattr(source, "client", None))
-        if note:
-            run.summary.notes.append(note)
-        prepared = prepare_template(template, event.folder / WORK_DIR)
-        update_mapping(event, prepared, roster.header)
-        report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures)
+        if done and done.prepared:
+            prepared, report = done.prepared, done.report
+            update_mapping(event, prepared, roster.header)
+        else:
+            template, note = template_file(event, getattr(source, "client", None))
+            if note:
+                run.summary.notes.append(note)
+            prepared = prepare_template(template, event.folder / WORK_DIR)
+            update_mapping(event, prepared, roster.header)
+            report = check_roster(event, roster, prepared.placeholders, pictures=prepared.pictures,
+                                  conditional=prepared.conditional)
         run.summary.report = report
         stop = report.global_blocking()
         if stop:

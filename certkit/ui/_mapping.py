@@ -89,7 +89,7 @@ class MappingEditor(Panel):
     def load(self) -> None:
         """Read the template and the roster (saving sure matches), build the dropdowns, preview."""
         event = self.session.event
-        found = self.attempt(lambda: check_event(event, source=self.session.source()),
+        found = self.attempt(lambda: check_event(event, source=self.session.source(), save=True),
                              "reading the template and the roster")
         if found is None or found.prepared is None or found.roster is None or found.mapping is None:
             if found is not None:

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import check_event, describe_examples, example_settings
+from ..checks import describe_examples, example_settings
 from ..emails import valid_email
 from ..errors import CertkitError
 from ..ledger import open_ledger
-from ..run import run_event, send_plan
+from ..run import check, run_event, send_plan
 from ..send import SendPlan
 from ..sheets import roster_location
 from ..status import TEST, Status
@@ -56,7 +56,7 @@ class CheckReport(Panel):
         """Check the roster now and show the findings."""
         self.say("Checking…")
         session = self.session
-        report = self.attempt(lambda: check_event(session.event, source=session.source()).report,
+        report = self.attempt(lambda: check(session.event, source=session.source()).report,
                               "checking the data")
         if report is None:
             self.table.value, self.records = "", []

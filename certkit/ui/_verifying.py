@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from ..checks import is_example_address
 from ..site import Verdict, publish_site, verify
 from ._base import LABEL, Panel, Session, fits, link, note, widgets
 
@@ -49,7 +49,7 @@ class VerificationSite(Panel):
             + (note(f"The verification address is still the example {base}. Set it to your "
                     "website's address in 'Your event's details' (notebook 02) before sending: it "
                     "is printed in every QR code.",
-                    "warn") if _is_example(base) else ""))
+                    "warn") if is_example_address(base) else ""))
         return self.folder
 
 
@@ -116,7 +116,3 @@ def safe_name(name: str) -> str:
     return plain if plain else "uploaded.pdf"
 
 
-def _is_example(base: str) -> bool:
-    """Whether the verification address is still a placeholder such as example.org."""
-    host = (urlsplit(base).hostname or "").lower()
-    return host in ("example.org", "example.com") or host.endswith((".example.org", ".example.com"))
