@@ -72,12 +72,16 @@ def test_check_saves_sure_matches_but_not_guesses(tmp_path):
     make_template(event.path("template.docx"), header="{{ Course_Name }}",
                   textbox="{{ FULL_NAME }}", body=["{{ completion_date }}"])
     save_mapping(event, {})
-    result = check_event(event, render=0)
+    before = event.folder.joinpath("event.toml").read_bytes()
+    result = check_event(event, render=0)  # a check writes nothing: the match is used in memory
+    assert event.folder.joinpath("event.toml").read_bytes() == before
+    assert result.event.mapping == {"FULL_NAME": "Full Name"} and event.mapping == {}
+    result = check_event(event, render=0, save=True)
     assert load_event(event.folder).mapping == {"FULL_NAME": "Full Name"}
     assert result.mapping.guessed == {"Course_Name": "Course"}
     assert any("Course_Name" in f.message and "Closest column: 'Course'" in f.suggestion
                for f in result.report.global_blocking())
-    accepted = check_event(load_event(event.folder), accept_guesses=True, render=0)
+    accepted = check_event(load_event(event.folder), accept_guesses=True, save=True, render=0)
     assert load_event(event.folder).mapping == {"FULL_NAME": "Full Name", "Course_Name": "Course"}
     assert not accepted.report.global_blocking()
 
