@@ -33,7 +33,7 @@ def run_per_template(event: Event, run_part, *, source: RosterSource | None = No
     reports: list[Report] = []
     own = options.get("converter") is None
     if own:
-        options["converter"] = get_converter("auto")
+        options["converter"] = get_converter(event.template.converter)
     try:
         limit = _run_parts(parts, run_part, source, rows, limit, options, summary, reports)
     finally:

@@ -14,12 +14,12 @@ from ..errors import CertkitError
 from ..jobs import Job, Run
 from ..ledger import Ledger, Record, open_ledger
 from ..sheets import Roster, RosterSource, Row, fingerprint, match_rows, open_roster
-from ..status import REVOKED
+from ..status import BOUNCED, CLAIMED, REVOKED, SENT, UNKNOWN
 from ..summary import RunSummary
 from ._changes import row_changes
 from ._produce import WORK_DIR, produce
 
-ISSUED = {"Sent", "Bounced", "Claimed", "Unknown"}  # mailed (or maybe mailed): a correction reissues
+ISSUED = {SENT, BOUNCED, CLAIMED, UNKNOWN}  # mailed (or maybe mailed): a correction reissues
 
 
 @dataclass
@@ -130,7 +130,7 @@ def reissue(
         run = Run(event, source, ledger)
         run.show(new)  # the row holds the new ID from now on, whatever happens next
         own = converter is None
-        converter = converter or get_converter("auto")
+        converter = converter or get_converter(event.template.converter)
         try:
             ready = produce(run, prepared, [Job(found, new)], converter, progress)
         finally:

@@ -72,7 +72,7 @@ class Watcher:
         """Issue and mail what is new now (one `run --send`); errors worth a retry are reported."""
         result = WatchRound()
         if self.converter is None:
-            self.converter = get_converter("auto")
+            self.converter = get_converter(self.event.template.converter)
         try:
             before = self._sent_ids()
             summary = run_event(self.event, send=True, source=self.source, transport=self.transport,

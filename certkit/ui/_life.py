@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..ledger import acting_as
 from ..run import ReissuePlan, history, history_rows, plan_reissue, reissue, revoke
+from ..status import Status
 from ..summary import RunSummary
 from ._base import LABEL, Panel, Session, html_table, note, strip_html, wide, widgets
 
@@ -84,7 +85,7 @@ class Lifecycle(Panel):
         self._forget()
         if summary is not None:
             outcome = summary.outcomes[-1] if summary.outcomes else None
-            ok = outcome is not None and outcome.status == "Sent"
+            ok = outcome is not None and outcome.status == Status.SENT
             self.say(f"Row {row}: new certificate {outcome.certificate_id if outcome else ''} "
                      f"{'sent' if ok else 'not sent: ' + (outcome.detail if outcome else '')}. "
                      "Make the verification site again so the old page says Replaced.",
