@@ -14,6 +14,7 @@ from certkit import check, run_event, send_plan
 from certkit.config import load_event, save_setting, update_setting
 from certkit.errors import CertkitError
 from certkit.findings import BLOCKING, WARNING, Finding
+from certkit.sheets import CsvRosterSource
 
 from .docx_factory import make_template
 
@@ -153,3 +154,38 @@ def test_typed_placeholder_error_stops_the_run_too(tmp_path):
     folder = event_folder(tmp_path, body=["{{Course on {{Completion Date}}"])
     with pytest.raises(CertkitError, match="opens"):
         run_event(load_event(folder))
+
+
+class CountingCsv(CsvRosterSource):
+    """A real CSV roster that counts the reads made from outside (a write reads it again itself)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reads, self._writing = 0, False
+
+    def read(self):
+        self.reads += not self._writing
+        return super().read()
+
+    def write(self, updates):
+        self._writing = True
+        try:
+            super().write(updates)
+        finally:
+            self._writing = False
+
+
+def test_a_confirmed_run_reads_and_checks_the_roster_once(tmp_path, converter):
+    from certkit.checks import check_event
+
+    folder = event_folder(tmp_path, body=["{{ Full Name }}", "{{ qr_code }}"])
+    event = load_event(folder)
+    source = CountingCsv(folder / "roster.csv", status_columns=event.status_columns.names(),
+                         identity=event.identity_columns)
+    checked = check_event(event, source=source)  # what `certkit run --send` does to ask first
+    plan = send_plan(event, source=source, preflight=checked)
+    assert plan.to_send == 4 and not (folder / "certkit.db").exists()
+    summary = run_event(event, send=True, rows=[2], source=source, preflight=checked,
+                        converter=converter)
+    assert source.reads == 1
+    assert [o.row for o in summary.outcomes if o.status == "Sent"] == [2]
