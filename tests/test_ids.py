@@ -51,7 +51,7 @@ def test_typed_id_gets_a_page_and_lookups_ignore_case(tmp_path):
 def test_id_typed_in_another_case_matches_its_certificate(tmp_path):
     event = Event(folder=tmp_path)
     made = _issue(event, new_certificate_id(), 2)
-    rows = [Row(2, {"Email": "someone@else.org", "Certificate ID": made.lower()})]
+    rows = [Row(2, {"Email": "p2@example.org", "Certificate ID": made.lower()})]
     with open_ledger(event.folder) as ledger:
         found = match_rows(rows, ledger, "Certificate ID", ["Email"])
     assert found[2].record is not None and found[2].record.cert_id == made
