@@ -17,7 +17,7 @@ from certkit.config import load_event, save_setting, update_setting
 from certkit.errors import CertkitError, LedgerError, RowCorrected
 from certkit.ledger import open_ledger
 from certkit.run import history, plan_reissue, reissue, resend, revoke, run_demo, run_event
-from certkit.site import publish_site, verify
+from certkit.site import publish_site, site_page, verify
 
 from . import test_rerun
 from .conftest import use_smtp
@@ -89,6 +89,8 @@ def test_a_corrected_name_is_reissued_once_and_the_old_certificate_says_replaced
     assert count == 4
     page = (site / old_id / "index.html").read_text(encoding="utf-8")
     assert ">Replaced<" in page and f'href="../{new_id}/"' in page
+    assert site_page(event, old_id.lower()) == page  # what a server sends is the published page
+    assert site_page(event, "CK-NONE-XXXX") is None
     assert "Valid certificate" in (site / new_id / "index.html").read_text(encoding="utf-8")
     assert not verify(event, old_id).valid and "replaced by" in verify(event, old_id).message
     actions = [(e.cert_id, e.action) for e in history(event, new_id)]

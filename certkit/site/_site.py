@@ -38,16 +38,17 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def has_page(event: Event, record: Record) -> bool:
+    """Whether a certificate gets a page: issued (valid, revoked or replaced), with its PDF, and an
+    ID by the certificate-ID rule (never a path from anything else: ids.py)."""
+    if not (record.sent_at or record.status in SHOWN) or not record.pdf:
+        return False  # never delivered: nothing was issued
+    return is_certificate_id(record.cert_id) and event.path(record.pdf).exists()
+
+
 def page_records(ledger: Ledger, event: Event) -> list[Record]:
-    """The certificates that get a page: issued ones (valid, revoked or replaced) with their PDF."""
-    found = []
-    for record in ledger.all():
-        pdf = event.path(record.pdf) if record.pdf else None
-        if not (record.sent_at or record.status in SHOWN) or not pdf or not pdf.exists():
-            continue  # never delivered: nothing was issued
-        if is_certificate_id(record.cert_id):  # never a path from anything but an ID (ids.py)
-            found.append(record)
-    return found
+    """The certificates that get a page, in row order."""
+    return [record for record in ledger.all() if has_page(event, record)]
 
 
 def site_page(event: Event, cert_id: str, ledger: Ledger | None = None) -> str | None:
@@ -56,7 +57,7 @@ def site_page(event: Event, cert_id: str, ledger: Ledger | None = None) -> str |
         with open_ledger(event.folder) as own:
             return site_page(event, cert_id, own)
     record = ledger.get(cert_id.strip())  # case ignored (ids.id_key)
-    if record is None or not any(r.cert_id == record.cert_id for r in page_records(ledger, event)):
+    if record is None or not has_page(event, record):
         return None
     replacement = ledger.current(record.cert_id) if record.replaced_by else None
     return certificate_page(event, record, sha256(event.path(record.pdf)), replacement)
