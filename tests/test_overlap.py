@@ -110,3 +110,25 @@ def test_a_ledger_batch_is_one_transaction_and_refuses_send_steps(tmp_path):
         with pytest.raises(LedgerError), ledger.batch():
             ledger.begin_attempt(rec.cert_id, "b@example.org", "example.org")
         assert ledger.history(rec.cert_id) == []
+
+
+def test_a_refused_login_stops_the_pdfs_still_being_made(event_dir, converter, monkeypatch):
+    from certkit.errors import AuthError
+
+    from .smtp_server import Sink, start_server
+    from .test_delivery import smtp_event
+
+    sink = Sink()
+    controller = start_server(sink, auth=("office@example.org", "right"))
+    try:
+        monkeypatch.setenv("CERTKIT_SMTP_PASSWORD", "wrong")
+        event = smtp_event(event_dir, controller.port, username="office@example.org")
+        with pytest.raises(AuthError):  # refused once the first chunk is ready, later ones unmade
+            run_event(event, send=True, converter=converter)
+        assert not list((event_dir / ".certkit").glob("render-*"))  # stopped and cleaned up
+        assert sink.data_commands == 0
+        monkeypatch.setenv("CERTKIT_SMTP_PASSWORD", "right")
+        assert run_event(load_event(event_dir), send=True, converter=converter).count("Sent") == 23
+        assert set(sink.per_recipient().values()) == {1}
+    finally:
+        controller.stop()

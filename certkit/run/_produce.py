@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..docs import (
@@ -42,11 +42,22 @@ class Produced:
         self.run, self.prepared, self.jobs = run, prepared, list(jobs)
         self.converter, self.progress = converter, progress
         self._expected: Future[int] | None = None
+        self._streams: list[Generator[Job, None, None]] = []
 
     def __len__(self) -> int:
         return len(self.jobs)
 
     def __iter__(self) -> Iterator[Job]:
+        self._streams.append(stream := self._stream())
+        return stream
+
+    def close(self) -> None:
+        """Stop making PDFs (when sending stopped on an error): no conversion goes on unseen."""
+        for stream in self._streams:
+            stream.close()
+
+    def _stream(self) -> Iterator[Job]:
+        """The jobs ready from earlier runs, then each chunk's as soon as it is made and checked."""
         run, event = self.run, self.run.event
         pdf_dir, work = event.out / "pdf", event.folder / WORK_DIR
         for leftover in work.glob("render-*"):  # a killed run's chunk files

@@ -215,8 +215,8 @@ def run_event(
         jobs = plan(run, roster, report, selected, limit)
         own = converter is None
         converter = converter or get_converter(event.template.converter)
+        ready = Produced(run, prepared, jobs, converter, progress)
         try:
-            ready = Produced(run, prepared, jobs, converter, progress)
             if send or test_to:  # mails go out while later chunks are still converting
                 deliver(run, ready, transport=transport, test_to=test_to, progress=progress)
                 bounces_after_send(run)  # only with [transport] check_bounces = true
@@ -227,6 +227,7 @@ def run_event(
                         Outcome(job.row.number, job.record.name, NOT_SENT, READY, job.record.cert_id)
                     )
         finally:
+            ready.close()  # an error while sending: the PDFs still being made are left for later
             if own and hasattr(converter, "close"):
                 converter.close()
         run.flush()
