@@ -21,7 +21,7 @@ from .test_kill import ROOT, certkit, check_exactly_one, child_env, finish
 from .test_pipeline import sheet_rows
 from .test_reconcile import gmail_like, point_at
 
-small_event = test_kill.small_event  # the 12-row event whose PDFs are made once
+small_event = test_kill.small_event  # the 12-row event (PDFs made by each run, while it sends)
 full_run = test_kill.full_run
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -83,7 +83,7 @@ def test_exit_codes_say_failed_rows_and_blocked_rows(small_event, imap, tmp_path
 def test_exit_code_1_when_nothing_is_sent_because_every_row_needs_a_fix(small_event, tmp_path):
     folder = tmp_path / "event"
     shutil.copytree(small_event, folder)
-    (folder / "certkit.db").unlink()  # a fresh event: nobody has a certificate yet
+    (folder / "certkit.db").unlink(missing_ok=True)  # a fresh event: nobody has a certificate yet
     book = openpyxl.load_workbook(folder / "roster.xlsx")
     for row in book.worksheets[0].iter_rows(min_row=2):
         if row[0].value:
