@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,7 @@ def measure(n: int, big: bool, naive_n: int, profile: str) -> None:
                     _print(res, rate_naive, rows)
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
