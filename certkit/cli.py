@@ -500,6 +500,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The `certkit` program: run `main`, then ignore a Ctrl-C that lands while Python shuts down
+    (worker threads joining), which would otherwise end a finished run as killed, with no message."""
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 def _quiet_stdout() -> None:
     """Point stdout at the null device, so Python's final flush does not complain again."""
     import os
