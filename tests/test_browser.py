@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -256,7 +257,16 @@ def test_notebook_01_failed_test_keeps_the_event_and_a_used_notebook_reopens_cle
             for kernel in kernels:  # the kernel is gone, as after a restart of the computer
                 request = urllib.request.Request(f"{base}/api/kernels/{kernel['id']}", method="DELETE",
                                                  headers={"Authorization": f"token {token}"})
-                urllib.request.urlopen(request, timeout=10).close()
+                for attempt in range(5):  # the server answers 500 while the kernel is still busy
+                    try:
+                        urllib.request.urlopen(request, timeout=10).close()
+                        break
+                    except urllib.error.HTTPError as exc:
+                        if exc.code == 404:  # already gone
+                            break
+                        if attempt == 4:
+                            raise
+                        time.sleep(1 + attempt)
             page.goto(f"{base}/doc/tree/01_connect.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
             page.locator(".jp-OutputArea-output", has_text="Run the cells again").first.wait_for(
