@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import binascii
 import re
+import uuid
 from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
@@ -108,7 +111,38 @@ def build_message(
         return msg
     name = one_line(render_text(cfg.attachment_name, fields))
     name = re.sub(r'[\\/:*?"<>|]', "-", name)
-    msg.add_attachment(
-        pdf.read_bytes(), maintype="application", subtype="pdf", filename=name or pdf.name
-    )
+    data = pdf.read_bytes()
+    msg.add_attachment(b"", maintype="application", subtype="pdf", filename=name or pdf.name)
+    # the same base64 the email package writes (76-character lines), in one C call, not 1,300
+    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    lines = [encoded[i : i + 76] for i in range(0, len(encoded), 76)]
+    msg.get_payload()[-1].set_payload("\n".join(lines) + "\n" if lines else "")
+    # a boundary nobody can guess, so the generator need not search 100 KB for a collision
+    for part in msg.walk():
+        if part.is_multipart():
+            part.set_boundary(f"=_{uuid.uuid4().hex}")
     return msg
+
+
+class _Generator(BytesGenerator):
+    """BytesGenerator writing each part's body in one piece instead of line by line.
+
+    Byte for byte what BytesGenerator writes (every line ending becomes the policy's), several
+    times faster on a base64 attachment of a thousand lines.
+    """
+
+    def _write_lines(self, lines: str) -> None:
+        if lines:  # as re.sub(r"\r\n|\r|\n", NL), at the speed of str.replace
+            if "\r" in lines:
+                lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+            self.write(lines.replace("\n", self._NL))
+
+
+def message_bytes(msg: EmailMessage, linesep: str | None = None) -> bytes:
+    """The message as bytes (what msg.as_bytes() gives), with `linesep` line endings."""
+    import io
+
+    out = io.BytesIO()
+    pol = msg.policy if linesep is None else msg.policy.clone(linesep=linesep)
+    _Generator(out, mangle_from_=False, policy=pol).flatten(msg, unixfrom=False)
+    return out.getvalue()

@@ -29,7 +29,7 @@ from ..errors import (
     TemporaryFailure,
 )
 from ._credentials import ENV_DEFAULTS, get_password, keyring_service
-from ._message import envelope_address
+from ._message import envelope_address, message_bytes
 
 Handover = Callable[[], None]
 
@@ -74,7 +74,7 @@ class OutboxTransport:
         while (self.folder / f"{cid}.{n}.eml").exists():
             n += 1
         tmp = self.folder / f".{cid}.{n}.tmp"
-        tmp.write_bytes(bytes(message))
+        tmp.write_bytes(message_bytes(message))
         handover()
         os.replace(tmp, self.folder / f"{cid}.{n}.eml")
 
@@ -91,8 +91,8 @@ class OutboxTransport:
 
 def dot_stuff(data: bytes) -> bytes:
     """Message bytes for the DATA phase: CRLF line ends, leading dots doubled, ending in CRLF."""
-    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", data)
-    data = re.sub(rb"(?m)^\.", b"..", data)
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
+    data = (b"." if data.startswith(b".") else b"") + data.replace(b"\r\n.", b"\r\n..")
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
@@ -190,7 +190,7 @@ class SmtpTransport:
                     "such addresses. Ask the person for another address."
                 )
             options = ["SMTPUTF8", "BODY=8BITMIME"]
-        data = dot_stuff(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+        data = dot_stuff(message_bytes(message, "\r\n"))
         try:
             self._step(*conn.mail(sender, options), stage="MAIL FROM")
             self._step(*conn.rcpt(rcpt), stage="RCPT TO")
