@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Event
-from ..errors import CertkitError
 from ..ids import is_certificate_id
-from ._chunks import MARK, ChunkLayout, inspect_template, render_chunk, same_chunk_key
-from ._fields import Certificate, render_docx
+from ._chunks import ChunkLayout, inspect_template, same_chunk_key
+from ._fields import Certificate
+from ._offload import PROCESSES_FROM, Helpers, render_job, split_chunk
 from ._pdf import BATCH, PdfConverter
-from ._split import certificate_pages, open_pdf, prune_resources, write_pages
+from ._split import open_pdf
 from ._templates import PreparedTemplate
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,12 @@ class _Stage:
         self._chunking = True
         self._count = 0
         self._idle = threading.Condition()
-        self._running = 0  # jobs rendered and not yet converted
+        self._running = 0  # jobs rendered and not yet converted and split
+        # at most `workers` conversions at once; a job's split runs outside, so the next job's
+        # conversion starts while the last one is cut up (split takes the GIL, not LibreOffice)
+        self._slots = threading.BoundedSemaphore(self.workers)
         self._redo: list[Certificate] = []
+        self.helpers = Helpers(0)  # rendering and splitting in-process unless the run is large
 
     def run(self, certs: list[Certificate], chunk_size: int) -> None:
         """Render and convert everything; results and a final None go to `self.results`."""
@@ -191,18 +195,21 @@ class _Stage:
                 if part:
                     jobs += (_plan(part, size, self.layout, self.prepared) if chunking
                              else _singles(part, size))
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            if chunking and len(certs) >= PROCESSES_FROM:
+                self.helpers = Helpers(self.workers)
+            with ThreadPoolExecutor(max_workers=2 * self.workers) as pool:
                 self._drive(deque(jobs), pool)
         except BaseException as exc:  # a bug or a full disk: the caller sees it, nothing is hidden
             self.results.put(exc)
         finally:
+            self.helpers.close()
             self.results.put(None)
 
     def _drive(self, jobs: deque[_Job], pool: ThreadPoolExecutor) -> None:
         """Render jobs one ahead of the workers; certificates to redo ride along with later jobs."""
         while not self.stop.is_set():
             with self._idle:
-                self._idle.wait_for(lambda: self._running <= self.workers)
+                self._idle.wait_for(lambda: self._running < 2 * self.workers)
                 if not jobs:
                     self._idle.wait_for(lambda: self._running == 0)
                 redo, self._redo = self._redo, []
@@ -237,37 +244,25 @@ class _Stage:
 
     def _render(self, job: _Job) -> None:
         """Write each unit's .docx; a chunk that cannot be rendered whole becomes single units."""
-        units = []
+        certs = [c for u in job.units for c in u.certs]
+        spec, start = [], 0
         for unit in job.units:
-            if unit.chunk and self._chunking:
-                unit.docx = self._path("chunk", ".docx")
-                try:
-                    render_chunk(self.prepared, unit.certs, self.event, unit.docx)
-                    units.append(unit)
-                    continue
-                except CertkitError as exc:
-                    log.info("chunk rendered one by one instead: %s", exc)
-                    unit.docx.unlink(missing_ok=True)
-            units += [_Unit([c], False) for c in unit.certs]
-        job.units = [u for u in units if u.chunk or self._render_single(u)]
-
-    def _render_single(self, unit: _Unit) -> bool:
-        """Render one certificate's own .docx; on failure report it and return False."""
-        cert = unit.certs[0]
-        unit.docx = self.work / f"{cert.certificate_id}.docx"
-        try:
-            render_docx(self.prepared, cert, self.event, unit.docx)
-            return True
-        except CertkitError as exc:
-            self._fail(cert, str(exc))
-            return False
+            chunk = unit.chunk and self._chunking
+            spec.append((list(range(start, start + len(unit.certs))), chunk,
+                         self._path("chunk", ".docx") if chunk else None))
+            start += len(unit.certs)
+        done = self.helpers.call(render_job, self.prepared, self.event, certs, spec, self.work)
+        for i, message in done.failed:
+            self._fail(certs[i], message)
+        job.units = [_Unit([certs[i] for i in u.indexes], u.chunk, u.docx) for u in done.units]
 
     def _convert(self, job: _Job) -> None:
         """Convert a job's documents (one soffice start), then split, check and deliver them."""
         try:
             pdf_dir = self._path("pdf", "")
             docs = [u.docx for u in job.units if u.docx]
-            pdfs = self.converter.convert(docs, pdf_dir) if docs else {}
+            with self._slots:
+                pdfs = self.converter.convert(docs, pdf_dir) if docs else {}
             for unit in job.units:
                 self._deliver(unit, pdfs.get(unit.docx) if unit.docx else None)
             shutil.rmtree(pdf_dir, ignore_errors=True)
@@ -296,32 +291,13 @@ class _Stage:
 
     def _split(self, unit: _Unit, pdf: Path) -> list[Certificate]:
         """Split a chunk's PDF by its bookmarks; return the certificates to make again alone."""
-        from pypdf.errors import PyPdfError
-
-        try:
-            reader = open_pdf(pdf)
-            spans = certificate_pages(reader, len(unit.certs), MARK)
-            if spans is not None:
-                prune_resources(reader)
-        except (PyPdfError, ValueError, KeyError) as exc:  # a damaged PDF: make each alone
-            log.warning("a chunk's PDF could not be split (%s); converting one by one", exc)
-            return unit.certs
-        if spans is None:
-            if not reader.named_destinations:  # this LibreOffice does not export bookmarks
-                log.warning("LibreOffice exported no bookmarks; converting one by one from now on")
-                self._chunking = False
-            return unit.certs
-        lengths = [len(s) for s in spans]
-        usual = max(set(lengths), key=lambda n: (lengths.count(n), -n))
-        redo = []
-        for cert, span in zip(unit.certs, spans):
-            if len(span) != usual:  # e.g. a long name pushed onto a second page: check it alone
-                redo.append(cert)
-                continue
-            target = self.out_dir / cert.file_name
-            pages = write_pages(reader, span, target)
-            self.results.put(CertificatePdf(cert, target, pages))
-        return redo
+        done = self.helpers.call(split_chunk, pdf, [self.out_dir / c.file_name for c in unit.certs])
+        for i, target, pages in done.written:
+            self.results.put(CertificatePdf(unit.certs[i], target, pages))
+        if done.no_bookmarks:
+            log.warning("LibreOffice exported no bookmarks; converting one by one from now on")
+            self._chunking = False
+        return [unit.certs[i] for i in done.redo]
 
     def _fail(self, cert: Certificate, message: str) -> None:
         """Report a certificate that has no PDF, with a message naming its row."""

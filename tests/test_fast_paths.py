@@ -1,0 +1,129 @@
+"""The fast paths keep every rule: helper processes make the same checked PDFs, pictures are
+embedded as they are (a QR code stays sharp) unless one is huge, and the quick message
+serialization writes the bytes the email package would."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import re
+
+from pypdf import PdfReader
+
+from certkit.config import load_event
+from certkit.run import run_event
+from certkit.send import SmtpTransport, build_message, open_transport
+
+from .conftest import use_smtp
+from .test_pipeline import sheet_rows, squash
+
+
+def test_helper_processes_make_the_same_checked_pdfs_and_end_with_the_run(
+        event_dir, smtp, converter, monkeypatch):
+    monkeypatch.setattr("certkit.docs._stage.PROCESSES_FROM", 1)  # helpers even for 25 rows
+    sink, controller = smtp
+    use_smtp(event_dir, controller.port)
+
+    summary = run_event(load_event(event_dir), send=True, converter=converter)
+
+    assert summary.count("Sent") == 23 and len(sink.messages) == 23
+    assert multiprocessing.active_children() == []  # the helpers stopped with the stage
+    rows = sheet_rows(event_dir / "roster.xlsx")
+    people = {r["Email"]: (squash(name), r["Certificate ID"]) for name, r in rows.items()
+              if r["Status"] == "Sent"}
+    for msg in sink.messages:
+        address = msg["To"].addresses[0].addr_spec
+        name, cid = people[address]
+        (part,) = [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
+        reader = PdfReader(io.BytesIO(part.get_content()))
+        text = squash(reader.pages[0].extract_text())
+        assert len(reader.pages) == 1 and name in text and cid in text
+        assert [a for a, (n, c) in people.items() if a != address and (n in text or c in text)] == []
+
+
+def _docx_with_picture(path, picture: bytes) -> None:
+    """A minimal .docx showing one PNG, 2 inches wide."""
+    from docx import Document
+    from docx.shared import Inches
+
+    pic = path.with_suffix(".png")
+    pic.write_bytes(picture)
+    doc = Document()
+    doc.add_paragraph("Certificate")
+    doc.add_picture(str(pic), width=Inches(2))
+    doc.save(str(path))
+
+
+def _noise_png(size: int) -> bytes:
+    """A PNG of random pixels (it does not compress, like a photo), size x size."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (size, size), os.urandom(size * size * 3)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _code_png(size: int) -> bytes:
+    """A black-and-white PNG of 10-pixel squares, like a QR code: a small file, many pixels."""
+    from PIL import Image
+
+    cells = os.urandom((size // 10) ** 2)
+    raw = bytes(255 * (cells[(y // 10) * (size // 10) + x // 10] & 1)
+                for y in range(size) for x in range(size))
+    buf = io.BytesIO()
+    Image.frombytes("L", (size, size), raw).convert("1").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_sharp_code_is_embedded_as_it_is(tmp_path, converter):
+    doc = tmp_path / "cert.docx"
+    _docx_with_picture(doc, _code_png(1000))  # 500 DPI at 2 inches: LibreOffice would resample
+    pdf = converter.convert([doc], tmp_path / "pdf")[doc]
+    (image,) = [x.get_object() for x in PdfReader(str(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    assert image["/Width"] == 1000 and image.get("/Filter") != "/DCTDecode"  # no blur, no JPEG
+
+
+def test_a_huge_photo_keeps_libreoffice_reduction(tmp_path, converter):
+    doc = tmp_path / "cert.docx"
+    picture = _noise_png(1400)
+    _docx_with_picture(doc, picture)
+    pdf = converter.convert([doc], tmp_path / "pdf")[doc]
+    (image,) = [x.get_object() for x in PdfReader(str(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    # 1,400 pixels over 2 inches, cut to LibreOffice's 300 DPI: every PDF and mail far smaller
+    assert image["/Width"] <= 600 and pdf.stat().st_size < len(picture) / 3
+
+
+def _message(event, tmp_path):
+    """A certificate message whose PDF holds CR, LF and lines that start with a dot."""
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(os.urandom(50_000) + b"\r\n.\n.\r")
+    fields = {"name": "Zo\u00eb\r\nBcc: x@evil.example", "email": "p@example.org", "course": "SQL",
+              "full_name": ".leading dot"}
+    return build_message(event, fields, "p@example.org", pdf, "<m@x>", certificate_id="CK-1"), pdf
+
+
+def test_the_outbox_file_holds_what_the_email_package_writes(event, tmp_path):
+    msg, pdf = _message(event, tmp_path)
+    outbox = open_transport(event)  # the demo event's transport: .eml files in a folder
+    outbox.open()
+    outbox.send(msg)
+    outbox.close()
+    (eml,) = event.path(event.transport.outbox_dir).glob("*.eml")
+    assert eml.read_bytes() == msg.as_bytes()
+    (part,) = msg.iter_attachments()
+    assert part.get_content() == pdf.read_bytes()
+    headers = eml.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert not re.search(rb"^Bcc:", headers, re.M)  # the name's line break did not make a header
+
+
+def test_smtp_hands_over_the_exact_bytes_leading_dots_and_all(event, tmp_path, smtp):
+    sink, controller = smtp
+    msg, _pdf = _message(event, tmp_path)
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    text.set_content(".one\n..two\n.\nend\n")  # lines that start with a dot, one a lone dot
+    transport = SmtpTransport("127.0.0.1", controller.port, security="none")
+    transport.send(msg)
+    transport.close()
+    (got,) = sink.received
+    assert got.raw == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
