@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,13 @@ def child(args: argparse.Namespace) -> None:
     session.mount("https://", _RedirectAdapter(os.environ["BENCH_SHEETS_URL"]))
     session.headers["Authorization"] = f"Bearer {os.environ['BENCH_SHEETS_TOKEN']}"
     source = GoogleSheetSource.from_event(event, client=make_client(None, GoogleOptions(), session))
+    if args.check:  # what `certkit check` does: every row checked, 3 sample certificates rendered
+        from certkit.run import check
+
+        result = check(event, source=source, render=3)
+        print(json.dumps({"seconds": time.perf_counter() - start,
+                          "blocking": result.report.has_blocking()}))
+        return
     if args.profile:
         import cProfile
 
@@ -103,7 +111,9 @@ def child(args: argparse.Namespace) -> None:
     counts: dict[str, int] = {}
     for outcome in summary.outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    own = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"seconds": time.perf_counter() - start, "counts": counts,
+                      "cpu_self": own.ru_utime + own.ru_stime,
                       "sheet_errors": summary.sheet_errors}))
 
 
@@ -133,6 +143,20 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def check_child(folder: Path, emulator) -> float:
+    """Seconds `certkit check` takes on the event, in a child process, from its start to its end."""
+    env = {**os.environ, "BENCH_SHEETS_URL": emulator.url,
+           "BENCH_SHEETS_TOKEN": emulator.auth.issue("tester@certkit-test.iam.gserviceaccount.com",
+                                                     86400)}
+    start = time.monotonic()
+    out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--check"], env=env,
+                         stdout=subprocess.PIPE, cwd=ROOT, check=True).stdout
+    wall = time.monotonic() - start
+    if json.loads(out.decode().strip().splitlines()[-1])["blocking"]:
+        raise SystemExit("certkit check found blocking problems in the benchmark roster")
+    return wall
+
+
 def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") -> dict:
     """One certkit run in a child process: seconds, first mail, peak tree RSS, Sheets requests."""
     env = {**os.environ, "BENCH_SHEETS_URL": emulator.url,
@@ -141,8 +165,11 @@ def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") ->
     cmd = [sys.executable, __file__, "--child", str(folder)] + ["--send"] * send
     cmd += ["--profile", profile] if profile else []
     emulator.clear_log()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sink.received.clear()
     sink.first = None
+    sink.times = []
+    wall_start = time.time()
     start = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, cwd=ROOT)
     peak = 0
@@ -160,10 +187,16 @@ def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") ->
     elapsed = time.monotonic() - start
     done.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
     if proc.returncode not in (0, 1):
         raise SystemExit(f"certkit run failed (exit {proc.returncode})")
     result = json.loads(out.decode().strip().splitlines()[-1])
-    result.update(wall=elapsed, peak=peak, mails=len(sink.received),
+    pdfs = [p.stat().st_mtime for p in (folder / "out" / "pdf").glob("*.pdf")]
+    last_pdf = max(pdfs, default=wall_start)
+    result.update(last_pdf=last_pdf - wall_start,
+                  mailed_by_last_pdf=sum(1 for t in sink.times if t <= last_pdf))
+    result.update(wall=elapsed, peak=peak, cpu=cpu, mails=len(sink.received),
                   first_mail=(sink.first - start) if sink.first else None,
                   requests=len(emulator.log),
                   writes=emulator.count("write"), reads=emulator.count("read"))
@@ -234,7 +267,7 @@ def naive(n: int, work: Path) -> float:
     return n / secs
 
 
-def measure(n: int, big: bool, naive_n: int, profile: str) -> None:
+def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> None:
     """Everything, printed as one table."""
     from tests.sheets_emulator import SheetsEmulator
     from tests.smtp_server import Sink, start_server
@@ -247,28 +280,49 @@ def measure(n: int, big: bool, naive_n: int, profile: str) -> None:
           f"(measured on {naive_n})", flush=True)
     sink = Sink()
     sink.first = None
-    sink.on_accept = lambda raw: setattr(sink, "first", sink.first or time.monotonic())
+    sink.times = []
+    sink.on_accept = lambda raw: (setattr(sink, "first", sink.first or time.monotonic()),
+                                  sink.times.append(time.time()))
     server = start_server(sink)
     rows = []
     try:
         with SheetsEmulator() as emulator:
-            sizes = [n] + [10_000] * big
+            sizes = [n] * repeat + [10_000] * big
             for size in sizes:
                 data = roster_rows(size)
                 for send in (False, True) if size == n else (True,):
                     key = emulator.add_spreadsheet("Bench", data, row_count=size + 10, col_count=10)
                     folder = root / f"event-{size}-{'send' if send else 'pdf'}"
                     make_event(folder, key, server.port)
+                    if send:
+                        print(f"N={size:>6} certkit check      {check_child(folder, emulator):7.1f} s "
+                              "(every row checked, 3 sample certificates rendered)", flush=True)
                     kind = "send" if send else "pdf"
                     res = run_child(folder, emulator, sink, send=send,
                                     profile=f"{profile}.{kind}.{size}" if profile else "")
                     res.update(n=size, send=send, verified=verify(folder, emulator.values(key)))
                     rows.append(res)
                     _print(res, rate_naive, rows)
+        if repeat > 1:
+            _medians([r for r in rows if r["n"] == n], rate_naive)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def _medians(rows: list[dict], rate_naive: float) -> None:
+    """The median of the repeated runs (a shared machine's other work makes single runs vary)."""
+    from statistics import median
+
+    pdf = median(r["wall"] for r in rows if not r["send"])
+    send = median(r["wall"] for r in rows if r["send"])
+    ratios = [s["wall"] / p["wall"] for p, s in zip(rows[::2], rows[1::2])]
+    n = rows[0]["n"]
+    print(f"N={n:>6} median of {len(ratios)}: PDFs only {pdf:.1f} s ({n / pdf:.1f} certs/s, "
+          f"{n / pdf / rate_naive:.1f}x naive); run --send {send:.1f} s; --send / PDFs only in the "
+          f"same round: median {median(ratios):.2f}x (each: {', '.join(f'{x:.2f}' for x in ratios)})",
+          flush=True)
 
 
 def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
@@ -276,11 +330,16 @@ def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
     made = res["counts"].get("Sent", 0) if res["send"] else res["counts"].get("Not sent", 0)
     rate = res["n"] / res["wall"]
     what = "run --send" if res["send"] else "run (PDFs only)"
-    pdf_only = next((r for r in rows if r["n"] == res["n"] and not r["send"]), None)
+    pdf_only = next((r for r in reversed(rows) if r["n"] == res["n"] and not r["send"]), None)
     ratio = f", {res['wall'] / pdf_only['wall']:.2f}x the PDF-only time" if res["send"] and pdf_only else ""
     first = f", first mail after {res['first_mail']:.1f} s" if res["first_mail"] is not None else ""
+    if res["send"]:
+        first += (f", last PDF after {res['last_pdf']:.1f} s with {res['mailed_by_last_pdf']} "
+                  "mails out by then")
     print(f"N={res['n']:>6} {what:16} {res['wall']:7.1f} s  {rate:6.1f} certs/s  "
           f"{rate / rate_naive:5.1f}x naive{ratio}{first}; {made} done, {res['mails']} mails; "
+          f"CPU {res['cpu']:.1f} s (process tree, {res['cpu'] / res['wall'] / (os.cpu_count() or 1):.0%} "
+          f"of the cores; certkit's own process {res['cpu_self']:.1f} s); "
           f"peak RSS (process tree) {res['peak'] / 2**20:.0f} MiB; Sheets requests "
           f"{res['requests']} ({res['reads']} reads, {res['writes']} writes); "
           f"{json.dumps(res['counts'])}; {res['verified']}", flush=True)
@@ -292,10 +351,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="certificates (default 1000)")
     parser.add_argument("--naive", type=int, default=20, help="certificates for the naive loop (20)")
     parser.add_argument("--big", action="store_true", help="also run --send of 10,000 rows")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run N=1,000 this many times and print the medians (default 1)")
     parser.add_argument("--profile", default="",
                         help="write cProfiles of the runs to PREFIX.pdf.N, PREFIX.send.N")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--send", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -303,7 +365,8 @@ def main() -> None:
     if not TEMPLATE.exists():
         raise SystemExit(f"The benchmark template is missing: {TEMPLATE}\nPut landscape_certificate.docx "
                          "in ../shared/bench/ next to this repository's folder and run again.")
-    measure(args.n, args.big, args.naive, os.path.abspath(args.profile) if args.profile else "")
+    measure(args.n, args.big, args.naive, os.path.abspath(args.profile) if args.profile else "",
+            max(1, args.repeat))
 
 
 if __name__ == "__main__":
