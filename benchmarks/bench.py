@@ -292,7 +292,7 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
                 data = roster_rows(size)
                 for send in (False, True) if size == n else (True,):
                     key = emulator.add_spreadsheet("Bench", data, row_count=size + 10, col_count=10)
-                    folder = root / f"event-{size}-{'send' if send else 'pdf'}"
+                    folder = root / f"event-{len(rows)}-{size}-{'send' if send else 'pdf'}"
                     make_event(folder, key, server.port)
                     if send:
                         print(f"N={size:>6} certkit check      {check_child(folder, emulator):7.1f} s "
