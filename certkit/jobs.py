@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .config import Event
 from .docs import certkit_values, linkedin_url
 from .errors import CertkitError
-from .ledger import Ledger, Record
+from .ledger import Ledger, Record, open_ledger
 from .sheets import (
     RosterSource,
     Row,
     StatusBoard,
     StatusUpdate,
     fingerprint,
+    open_roster,
 )
 from .status import shown_time
 from .summary import RunSummary
@@ -116,3 +119,15 @@ def mail_fields(event: Event, job: Job) -> dict[str, str]:
     fields.update({k: v for k, v in certkit_values(event, job.record.cert_id).items()
                    if k.isidentifier()})
     return fields
+
+
+@contextmanager
+def open_run(event: Event, source: RosterSource | None = None) -> Iterator[Run]:
+    """A Run on the event's roster (`source`, default the one event.toml names) and ledger, with
+    attempts a killed run left open recovered first; statuses are written back at the end."""
+    source = source or open_roster(event)
+    with open_ledger(event.folder) as ledger:
+        ledger.recover()
+        run = Run(event, source, ledger)
+        yield run
+        run.flush()

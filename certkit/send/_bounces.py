@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Event
 from ..errors import CertkitError
-from ..ledger import BounceRecord, Ledger, now, open_ledger
+from ..ledger import BounceRecord, Ledger, now
 from ..sheets import RosterSource
 from ._dsn import BOUNCE, Notice, may_be_bounce, read_notice
 from ._imap import ImapAccount, imap_login
@@ -196,13 +196,7 @@ def find_bounces(event: Event, *, context: ssl.SSLContext | None = None,
 
     Raises AuthError when the mailbox refuses the login, SendError when it cannot be reached.
     """
-    from ..jobs import Run
-    from ..sheets import open_roster
+    from ..jobs import open_run
 
-    source = source or open_roster(event)
-    with open_ledger(event.folder) as ledger:
-        ledger.recover()
-        run = Run(event, source, ledger)
-        report = bounces_run(run, context=context)
-        run.flush()
-    return report
+    with open_run(event, source) as run:
+        return bounces_run(run, context=context)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Event
 from ..errors import ConfigError
-from ..ledger import now, open_ledger
+from ..ledger import now
 from ..sheets import RosterSource
 from ._imap import ImapAccount, imap_login, imap_quote
 
@@ -158,13 +158,7 @@ def reconcile(event: Event, *, context: ssl.SSLContext | None = None,
               source: RosterSource | None = None) -> Settled:
     """`certkit reconcile`: settle Unknown rows against the Sent folder and update the sheet
     (`source`, default the one event.toml names)."""
-    from ..jobs import Run
-    from ..sheets import open_roster
+    from ..jobs import open_run
 
-    source = source or open_roster(event)
-    with open_ledger(event.folder) as ledger:
-        ledger.recover()
-        run = Run(event, source, ledger)
-        settled = reconcile_run(run, context=context)
-        run.flush()
-    return settled
+    with open_run(event, source) as run:
+        return reconcile_run(run, context=context)
