@@ -127,3 +127,58 @@ def test_smtp_hands_over_the_exact_bytes_leading_dots_and_all(event, tmp_path, s
     transport.close()
     (got,) = sink.received
     assert got.raw == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def _group(pgid: int) -> list[int]:
+    """The processes still in process group `pgid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError, ValueError):
+            continue
+        if entry.isdigit() and int(fields[2]) == pgid and fields[0] != b"Z":
+            found.append(int(entry))
+    return found
+
+
+def test_ctrl_c_while_the_helpers_start_stops_cleanly_and_leaves_no_process(tmp_path):
+    import csv
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from certkit.run import init_event
+
+    from .test_kill import ROOT, child_env
+
+    folder = init_event(tmp_path / "event")
+    with open(folder / "roster.csv", "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Full Name", "Email", "Course", "Completion Date", "Score", "Attended"])
+        for i in range(320):  # enough for helper processes (from 300)
+            out.writerow([f"Person {i}", f"p{i}@example.org", "SQL", "2026-06-12", 90, "yes"])
+    toml = (folder / "event.toml").read_text(encoding="utf-8")
+    toml = toml.replace('source = "xlsx"', 'source = "csv"').replace('"roster.xlsx"', '"roster.csv"')
+    (folder / "event.toml").write_text(toml, encoding="utf-8")
+    rng = random.Random(3)
+    for _ in range(2):
+        # as a terminal's Ctrl-C: to the whole process group, helpers included
+        proc = subprocess.Popen([sys.executable, "-m", "certkit", "run", str(folder)], cwd=ROOT,
+                                env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while len(_group(proc.pid)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the helpers are starting (their import is the fragile moment)
+        time.sleep(rng.uniform(0, 0.5))
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130 and "Stopped. Run the same command again" in out + err, err
+        assert "Traceback" not in out + err, err
+        deadline = time.monotonic() + 10
+        while _group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _group(proc.pid) == []

@@ -118,12 +118,39 @@ def split_chunk(pdf: Path, targets: list[Path]) -> Split:
 
 
 class Helpers:
-    """Runs the functions above inline, or in helper processes started on first use."""
+    """Runs the functions above inline, or in helper processes (see start())."""
 
     def __init__(self, processes: int):
         self.processes = processes
         self._pool: Executor | None = None
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the helper processes now, from the calling thread.
+
+        From the main thread, Ctrl-C is ignored for the few milliseconds they take to start: they
+        inherit that and never take the terminal's Ctrl-C for theirs, even while still importing
+        (when their own handler is not in place yet and one would die with a traceback). A Ctrl-C
+        in that moment stays pending for the run where the system allows it.
+        """
+        main = threading.current_thread() is threading.main_thread() and hasattr(
+            signal, "pthread_sigmask")
+        if main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            before = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool = self._get()
+            for _ in range(self.processes if pool else 0):  # each submit starts one helper
+                pool.submit(os.getpid)  # type: ignore[union-attr]
+        except (OSError, RuntimeError) as exc:  # no processes here: do the work in-process
+            log.warning("helper processes could not start (%s); working in-process", exc)
+            self.close()
+            self.processes = 0
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, before)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), in a helper process when there are helpers; inline if they broke."""

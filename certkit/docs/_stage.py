@@ -129,6 +129,9 @@ def render_batches(
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = _Stage(prepared, event, converter, out_dir, work_dir / f"render-{uuid.uuid4().hex[:8]}")
+    if len(certs) >= PROCESSES_FROM and chunk_size > 1 and getattr(converter, "multipage", False):
+        stage.helpers = Helpers(stage.workers)
+        stage.helpers.start()
     thread = threading.Thread(target=stage.run, args=(certs, chunk_size), daemon=True)
     thread.start()
     try:
@@ -154,6 +157,7 @@ def render_batches(
     finally:
         stage.stop.set()
         thread.join()
+        stage.helpers.close()
         shutil.rmtree(stage.work, ignore_errors=True)
 
 
@@ -195,14 +199,11 @@ class _Stage:
                 if part:
                     jobs += (_plan(part, size, self.layout, self.prepared) if chunking
                              else _singles(part, size))
-            if chunking and len(certs) >= PROCESSES_FROM:
-                self.helpers = Helpers(self.workers)
             with ThreadPoolExecutor(max_workers=2 * self.workers) as pool:
                 self._drive(deque(jobs), pool)
         except BaseException as exc:  # a bug or a full disk: the caller sees it, nothing is hidden
             self.results.put(exc)
         finally:
-            self.helpers.close()
             self.results.put(None)
 
     def _drive(self, jobs: deque[_Job], pool: ThreadPoolExecutor) -> None:
