@@ -86,6 +86,7 @@ def valid_email(value: str, what: str = "The email address") -> str:
         raise ConfigError(f"{what} '{value}' is not valid: {exc}") from None
 
 
+@functools.lru_cache(maxsize=4096)  # asked for at least twice per message; a pure function of the text
 def envelope_address(value: str) -> tuple[str, bool]:
     """The address for SMTP's RCPT TO (ASCII domain) and whether it needs SMTPUTF8.
 
