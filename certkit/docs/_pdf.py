@@ -76,6 +76,7 @@ class LibreOfficeConverter:
                 "On Debian/Ubuntu run: sudo apt-get install libreoffice-writer-nogui "
                 "(or run the README's demo command, which installs it)."
             )
+        self.nice = shutil.which("nice")  # POSIX; soffice runs below certkit's priority with it
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.batch = batch
         self._profiles = Path(tempfile.mkdtemp(prefix="certkit-lo-"))
@@ -93,15 +94,15 @@ class LibreOfficeConverter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, docs: Sequence[Path], out_dir: Path) -> None:
+    def _run(self, docs: Sequence[Path], out_dir: Path, pdf_filter: str) -> None:
         """One soffice start converting `docs` with a borrowed profile (sharing one loses files)."""
         worker = self._free.get()
         try:
-            self._soffice(worker, docs, out_dir)
+            self._soffice(worker, docs, out_dir, pdf_filter)
         finally:
             self._free.put(worker)
 
-    def _soffice(self, worker: int, docs: Sequence[Path], out_dir: Path) -> None:
+    def _soffice(self, worker: int, docs: Sequence[Path], out_dir: Path, pdf_filter: str) -> None:
         """Run soffice in its own process group, so a stopped run leaves no soffice.bin behind."""
         profile = (self._profiles / f"w{worker}").as_uri()
         cmd = [
@@ -111,14 +112,13 @@ class LibreOfficeConverter:
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            REDUCED_FILTER if any(has_large_picture(d) for d in docs) else PDF_FILTER,
+            pdf_filter,
             "--outdir",
             str(out_dir),
             *[str(d) for d in docs],
         ]
-        nice = shutil.which("nice")
-        if nice:  # below the run itself: mail and the notebook stay quick while PDFs are made
-            cmd = [nice, "-n", str(NICENESS), *cmd]
+        if self.nice:  # below the run itself: mail and the notebook stay quick while PDFs are made
+            cmd = [self.nice, "-n", str(NICENESS), *cmd]
         proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
@@ -144,37 +144,38 @@ class LibreOfficeConverter:
         out_dir.mkdir(parents=True, exist_ok=True)
         for doc in docs:
             (out_dir / (doc.stem + ".pdf")).unlink(missing_ok=True)
-        large = {d for d in docs if has_large_picture(d)}
+        filters = {d: REDUCED_FILTER if has_large_picture(d) else PDF_FILTER for d in docs}
         batches = []
-        for group in ([d for d in docs if d not in large], [d for d in docs if d in large]):
-            # one soffice start exports with one set of options
+        for pdf_filter in (PDF_FILTER, REDUCED_FILTER):  # one soffice start, one set of options
+            group = [d for d in docs if filters[d] == pdf_filter]
             batches += [group[i : i + self.batch] for i in range(0, len(group), self.batch)]
-        self._each(batches, out_dir)
+        self._each(batches, out_dir, filters)
         done = _collect(docs, out_dir)
         missing = [d for d in docs if d not in done]
         if missing and not done and len(missing) > 1:  # nothing worked: try one before all
-            self._run_quietly([missing[0]], out_dir)
+            self._run_quietly([missing[0]], out_dir, filters)
             if not _collect(missing[:1], out_dir):
                 return {}
             missing = missing[1:]
-        self._each([[d] for d in missing], out_dir)
+        self._each([[d] for d in missing], out_dir, filters)
         return _collect(docs, out_dir)
 
-    def _run_quietly(self, docs: Sequence[Path], out_dir: Path) -> None:
-        """One soffice start; a timeout leaves its documents unconverted (counted by the caller)."""
+    def _run_quietly(self, docs: Sequence[Path], out_dir: Path, filters: dict[Path, str]) -> None:
+        """One soffice start (with the first document's export options, the same for all of
+        them); a timeout leaves its documents unconverted (counted by the caller)."""
         try:
-            self._run(docs, out_dir)
+            self._run(docs, out_dir, filters[docs[0]])
         except ConversionError:
             pass
 
-    def _each(self, batches: list[list[Path]], out_dir: Path) -> None:
+    def _each(self, batches: list[list[Path]], out_dir: Path, filters: dict[Path, str]) -> None:
         """Run the batches over the free workers; a batch that timed out converts nothing."""
 
         if len(batches) == 1:
-            self._run_quietly(batches[0], out_dir)
+            self._run_quietly(batches[0], out_dir, filters)
         elif batches:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                list(pool.map(lambda batch: self._run_quietly(batch, out_dir), batches))
+                list(pool.map(lambda batch: self._run_quietly(batch, out_dir, filters), batches))
 
 
 def has_large_picture(doc: Path) -> bool:
