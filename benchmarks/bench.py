@@ -143,11 +143,16 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def _child_env(emulator) -> dict[str, str]:
+    """The environment of a child run: where the Sheets emulator is, and a token it accepts."""
+    return {**os.environ, "BENCH_SHEETS_URL": emulator.url,
+            "BENCH_SHEETS_TOKEN": emulator.auth.issue("tester@certkit-test.iam.gserviceaccount.com",
+                                                      86400)}
+
+
 def check_child(folder: Path, emulator) -> float:
     """Seconds `certkit check` takes on the event, in a child process, from its start to its end."""
-    env = {**os.environ, "BENCH_SHEETS_URL": emulator.url,
-           "BENCH_SHEETS_TOKEN": emulator.auth.issue("tester@certkit-test.iam.gserviceaccount.com",
-                                                     86400)}
+    env = _child_env(emulator)
     start = time.monotonic()
     out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--check"], env=env,
                          stdout=subprocess.PIPE, cwd=ROOT, check=True).stdout
@@ -159,9 +164,7 @@ def check_child(folder: Path, emulator) -> float:
 
 def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "") -> dict:
     """One certkit run in a child process: seconds, first mail, peak tree RSS, Sheets requests."""
-    env = {**os.environ, "BENCH_SHEETS_URL": emulator.url,
-           "BENCH_SHEETS_TOKEN": emulator.auth.issue("tester@certkit-test.iam.gserviceaccount.com",
-                                                     86400)}
+    env = _child_env(emulator)
     cmd = [sys.executable, __file__, "--child", str(folder)] + ["--send"] * send
     cmd += ["--profile", profile] if profile else []
     emulator.clear_log()

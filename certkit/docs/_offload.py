@@ -133,6 +133,8 @@ class Helpers:
         (when their own handler is not in place yet and one would die with a traceback). A Ctrl-C
         in that moment stays pending for the run where the system allows it.
         """
+        if self.processes <= 0:
+            return
         main = threading.current_thread() is threading.main_thread() and hasattr(
             signal, "pthread_sigmask")
         if main:
@@ -141,7 +143,7 @@ class Helpers:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             pool = self._get()
-            for _ in range(self.processes if pool else 0):  # each submit starts one helper
+            for _ in range(self.processes):  # each submit starts one helper
                 pool.submit(os.getpid)  # type: ignore[union-attr]
         except (OSError, RuntimeError) as exc:  # no processes here: do the work in-process
             log.warning("helper processes could not start (%s); working in-process", exc)

@@ -128,10 +128,12 @@ def render_batches(
     if not certs:
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    stage = _Stage(prepared, event, converter, out_dir, work_dir / f"render-{uuid.uuid4().hex[:8]}")
-    if len(certs) >= PROCESSES_FROM and chunk_size > 1 and getattr(converter, "multipage", False):
-        stage.helpers = Helpers(stage.workers)
-        stage.helpers.start()
+    # rendering and splitting in helper processes when the run is large, else in-process
+    big = len(certs) >= PROCESSES_FROM and chunk_size > 1 and getattr(converter, "multipage", False)
+    helpers = Helpers(_workers(converter) if big else 0)
+    helpers.start()
+    stage = _Stage(prepared, event, converter, out_dir, work_dir / f"render-{uuid.uuid4().hex[:8]}",
+                   helpers)
     thread = threading.Thread(target=stage.run, args=(certs, chunk_size), daemon=True)
     thread.start()
     try:
@@ -157,7 +159,7 @@ def render_batches(
     finally:
         stage.stop.set()
         thread.join()
-        stage.helpers.close()
+        helpers.close()
         shutil.rmtree(stage.work, ignore_errors=True)
 
 
@@ -165,10 +167,10 @@ class _Stage:
     """Plans jobs, renders them ahead on one thread, converts them on the converter's workers."""
 
     def __init__(self, prepared: PreparedTemplate, event: Event, converter: PdfConverter,
-                 out_dir: Path, work: Path):
+                 out_dir: Path, work: Path, helpers: Helpers):
         self.prepared, self.event, self.converter = prepared, event, converter
-        self.out_dir, self.work = out_dir, work
-        self.workers = max(1, int(getattr(converter, "workers", 1)))
+        self.out_dir, self.work, self.helpers = out_dir, work, helpers
+        self.workers = _workers(converter)
         self.results: queue.Queue[CertificatePdf | BaseException | None] = queue.Queue()
         self.stop = threading.Event()
         self.layout = ChunkLayout("the converter makes one document per certificate")
@@ -180,7 +182,6 @@ class _Stage:
         # conversion starts while the last one is cut up (split takes the GIL, not LibreOffice)
         self._slots = threading.BoundedSemaphore(self.workers)
         self._redo: list[Certificate] = []
-        self.helpers = Helpers(0)  # rendering and splitting in-process unless the run is large
 
     def run(self, certs: list[Certificate], chunk_size: int) -> None:
         """Render and convert everything; results and a final None go to `self.results`."""
@@ -312,6 +313,11 @@ class _Stage:
         if not suffix:
             path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def _workers(converter: PdfConverter) -> int:
+    """How many conversions the converter runs at once (at least one)."""
+    return max(1, int(getattr(converter, "workers", 1)))
 
 
 def _chunk_size(total: int, workers: int, target: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import io
 import re
 import uuid
 from email import policy
@@ -140,8 +141,6 @@ class _Generator(BytesGenerator):
 
 def message_bytes(msg: EmailMessage, linesep: str | None = None) -> bytes:
     """The message as bytes (what msg.as_bytes() gives), with `linesep` line endings."""
-    import io
-
     out = io.BytesIO()
     pol = msg.policy if linesep is None else msg.policy.clone(linesep=linesep)
     _Generator(out, mangle_from_=False, policy=pol).flatten(msg, unixfrom=False)
