@@ -91,3 +91,29 @@ def test_sent_and_resent_are_told_apart_and_test_copies_are_not_in_the_trail(tmp
             ledger.finish_attempt(attempt.id, "sent")
         actions = [e.action for e in ledger.trail(rec.cert_id)]
         assert actions == ["created", "sent", "resent"]
+
+
+def test_only_the_handover_waits_for_the_disk_and_everything_else_stays_synced(tmp_path):
+    """The commit that stops a second copy is synced; pending and the result skip the wait."""
+    with open_ledger(tmp_path) as ledger:
+        rec = ledger.assign("fp", 5, "d@example.org", "Dee")
+        mode, seen = "FULL", []
+
+        def trace(sql: str) -> None:
+            nonlocal mode
+            words = sql.split()
+            if sql.startswith("PRAGMA synchronous="):
+                mode = sql.split("=")[1]
+            elif words[0] in ("INSERT", "UPDATE"):
+                seen.append((" ".join(words[:3]), "handing_over" in sql, mode))
+
+        ledger.db.set_trace_callback(trace)
+        attempt = ledger.begin_attempt(rec.cert_id, "d@example.org", "example.org")
+        ledger.handing_over(attempt.id)
+        ledger.finish_attempt(attempt.id, "sent")
+        ledger.db.set_trace_callback(None)
+        assert [m for _, handover, m in seen if handover] == ["FULL"]
+        assert {m for _, handover, m in seen if not handover} == {"NORMAL"}
+        assert len(seen) >= 4  # pending: attempt + row; sent: attempt + row (+ the audit trail)
+        assert ledger.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL for the rest
+        assert ledger.get(rec.cert_id).status == "Sent"

@@ -64,7 +64,7 @@ class AttemptLog:
     path: Path
     _lock: Any
 
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Ledger
+    def _tx(self, synced: bool = True) -> AbstractContextManager[sqlite3.Connection]:  # Ledger's
         raise NotImplementedError
 
     def _audit(self, db: sqlite3.Connection, cert_id: str, action: str, detail: str) -> None:
@@ -77,6 +77,9 @@ class AttemptLog:
 
     # pending -> handing_over -> sent | failed | unknown | deferred;  pending -> aborted (killed
     # before DATA: the server discarded it). Only a stop inside handing_over leaves "unknown".
+    # Only handing_over waits for the disk (2 ms or more a message): it is what stops a second
+    # copy. A power cut can lose the unsynced steps around it; a lost "pending" was never mailed,
+    # and a lost "sent" leaves handing_over, so the row is looked up in the Sent folder.
 
     def lock(self) -> None:
         """Hold the event's lock until close(): one certkit process at a time sends for an event."""
@@ -98,7 +101,7 @@ class AttemptLog:
         """Record that a message is about to be sent (state pending, committed); row -> Pending."""
         self.lock()
         self._own_commit()
-        with self._tx() as db:
+        with self._tx(synced=False) as db:
             seq = 1 + int(db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM attempts WHERE cert_id = ?", (cert_id,)
             ).fetchone()[0])
@@ -137,7 +140,7 @@ class AttemptLog:
     def finish_attempt(self, attempt: int, state: str, detail: str = "", code: int | None = None) -> None:
         """Record how an attempt ended (sent, failed, unknown or deferred) and the row's new status."""
         status = ATTEMPT_STATUS[state]
-        with self._tx() as db:
+        with self._tx(synced=False) as db:
             self._finish(db, attempt, state, detail, code, status, now())
 
     def _finish(

@@ -151,19 +151,30 @@ class Ledger(AuditLog, AttemptLog, TrackingLog):
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction (inside batch(): part of the batch's transaction)."""
+    def _tx(self, synced: bool = True) -> Iterator[sqlite3.Connection]:
+        """One committed transaction (inside batch(): part of the batch's transaction).
+
+        Every commit survives the process being stopped or killed. `synced=False` skips the disk
+        sync, so a power cut may lose it: only for a step whose loss the next synced commit (or
+        a lookup in the Sent folder) makes good. In WAL mode a sync covers all commits before it.
+        """
         if self._batching:
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        if not synced:
+            self.db.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield self.db
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:  # Ctrl-C can land just after COMMIT finished: nothing to undo
-                self.db.execute("ROLLBACK")
-            raise
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:  # Ctrl-C can land just after COMMIT: nothing to undo
+                    self.db.execute("ROLLBACK")
+                raise
+        finally:
+            if not synced:
+                self.db.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def batch(self) -> Iterator[None]:
