@@ -148,22 +148,22 @@ class AttemptLog:
         status: str, stamp: str,
     ) -> None:
         """Close one attempt and move its certificate (inside the caller's transaction)."""
-        row = db.execute("SELECT cert_id, test FROM attempts WHERE id = ?", (attempt,)).fetchone()
+        row = db.execute(
+            "SELECT cert_id, test, to_addr, (SELECT COUNT(*) FROM attempts AS a WHERE a.cert_id = "
+            "attempts.cert_id AND a.state = 'sent' AND a.test = 0 AND a.id != attempts.id) AS before "
+            "FROM attempts WHERE id = ?", (attempt,)).fetchone()
         db.execute(
             "UPDATE attempts SET state = ?, detail = ?, code = ?, finished_at = ? WHERE id = ?",
             (state, detail, code, stamp, attempt),
         )
         if row and not row["test"]:
-            before = db.execute(
-                "SELECT COUNT(*) FROM attempts WHERE cert_id = ? AND state = 'sent' AND test = 0 "
-                "AND id != ?", (row["cert_id"], attempt)).fetchone()[0]
             db.execute(
                 "UPDATE certificates SET status = ?, detail = ?, synced = 0, updated_at = ?, "
                 "sent_at = CASE WHEN ? = ? THEN ? ELSE sent_at END WHERE cert_id = ?",
                 (status, detail, now(), status, SENT, stamp, row["cert_id"]),
             )
-            action = ("resent" if before else "sent") if state == "sent" else f"send {state}"
-            to = db.execute("SELECT to_addr FROM attempts WHERE id = ?", (attempt,)).fetchone()[0]
+            action = ("resent" if row["before"] else "sent") if state == "sent" else f"send {state}"
+            to = row["to_addr"]
             self._audit(db, row["cert_id"], action, f"to {to} {detail}" if state == "sent" else detail)
 
     def recover(self) -> list[Attempt]:
