@@ -4,6 +4,8 @@ serialization writes the bytes the email package would."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import multiprocessing
 import os
@@ -14,6 +16,7 @@ from pypdf import PdfReader
 from certkit.config import load_event
 from certkit.run import run_event
 from certkit.send import SmtpTransport, build_message, open_transport
+from certkit.send._message import message_bytes
 
 from .conftest import use_smtp
 from .test_pipeline import sheet_rows, squash
@@ -127,6 +130,29 @@ def test_smtp_hands_over_the_exact_bytes_leading_dots_and_all(event, tmp_path, s
     transport.close()
     (got,) = sink.received
     assert got.raw == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def test_remembered_headers_change_no_byte_and_carry_nothing_to_the_next_message(event, tmp_path):
+    """Headers parsed and folded once are shared between messages; each still says only its own."""
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not really")
+    people = [("Ana Lima", "ana@example.org", "SQL"), ("Zo\u00eb Br\u00fcck", "zoe@example.org", "Stats"),
+              ("Ana Lima", "ana@example.org", "SQL"), ("Jos\u00e9", "jos\u00e9@example.org", "SQL")]
+    for i, (name, address, course) in enumerate(people):
+        fields = {"name": name, "email": address, "Course": course, "full_name": name}
+        msg = build_message(event, fields, address, pdf, f"<m{i}@x>", certificate_id=f"CK-{i}")
+        raw = message_bytes(msg, "\r\n")
+        assert raw == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        stock = (email.policy.SMTPUTF8 if "\u00e9@" in address else email.policy.SMTP)
+        assert raw == msg.as_bytes(policy=stock)  # the email package's own folding, uncached
+        again = email.message_from_bytes(raw, policy=email.policy.default)
+        (to,) = again["To"].addresses  # an SMTPUTF8 header arrives as raw UTF-8 bytes
+        assert to.addr_spec.encode("utf-8", "surrogateescape").decode() == address
+        assert to.display_name.encode("utf-8", "surrogateescape").decode() == name
+        assert again["Subject"] == f"Your certificate: {course}"  # the demo event's subject
+        assert again["Message-ID"] == f"<m{i}@x>" and again["X-Certkit-Id"] == f"CK-{i}"
+        others = {p[1] for p in people} - {address}
+        assert not any(o.encode() in raw for o in others)
 
 
 def _group(pgid: int) -> list[int]:

@@ -6,13 +6,14 @@ import binascii
 import io
 import re
 import uuid
-from email import policy
 from email.generator import BytesGenerator
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, localtime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
@@ -46,9 +47,47 @@ class _Headers(HeaderRegistry):
         self._made.pop(name.lower(), None)
 
 
+class _Policy(EmailPolicy):
+    """The email package's SMTP policy, remembering the headers it has parsed and folded.
+
+    Most headers of a certificate email are the same in every message (From, MIME-Version, the
+    text part's Content-Type, ...); header objects are immutable, so messages can share them.
+    """
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, str) or hasattr(value, "name"):
+            return super().header_store_parse(name, value)
+        key = (name, value)
+        parsed = _PARSED.get(key)
+        if parsed is None:  # the email package refuses a line break here (ValueError)
+            parsed = _remember(_PARSED, key, super().header_store_parse(name, value))
+        return parsed
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if not hasattr(value, "name"):
+            return super().fold_binary(name, value)
+        key = (name, value, self.linesep, self.utf8, self.max_line_length, self.cte_type)
+        folded = _FOLDED.get(key)
+        if folded is None:
+            folded = _remember(_FOLDED, key, super().fold_binary(name, value))
+        return folded
+
+
+_PARSED: dict[tuple, tuple[str, Any]] = {}
+_FOLDED: dict[tuple, bytes] = {}
+
+
+def _remember(cache: dict, key: tuple, value: Any) -> Any:
+    """Keep `value` under `key`; a full cache starts over (the same few headers come back)."""
+    if len(cache) >= 1024:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 _headers = _Headers()
-SMTP_POLICY = policy.SMTP.clone(header_factory=_headers)
-SMTPUTF8_POLICY = policy.SMTPUTF8.clone(header_factory=_headers)
+SMTP_POLICY = _Policy(header_factory=_headers, linesep="\r\n")  # policy.SMTP, remembering
+SMTPUTF8_POLICY = SMTP_POLICY.clone(utf8=True)
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _html = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
 
@@ -62,6 +101,12 @@ def one_line(text: str) -> str:
 def _compiled(template: str, html: bool) -> Template:
     """A template compiled once per run, not once per message."""
     return (_html if html else _jinja).from_string(template)
+
+
+@lru_cache(maxsize=8)
+def _sender(name: str, address: str) -> str:
+    """The From header's text (the same in every message of a run, so parsed once)."""
+    return str(Address(one_line(name), addr_spec=one_line(address)))
 
 
 def render_text(template: str, fields: dict[str, str], html: bool = False) -> str:
@@ -122,7 +167,7 @@ def build_message(
     msg = EmailMessage(policy=SMTPUTF8_POLICY if utf8 else SMTP_POLICY)
     subject = one_line(render_text(cfg.subject, fields))
     msg["Subject"] = f"TEST: {subject}" if test else subject
-    msg["From"] = Address(one_line(cfg.sender_name), addr_spec=one_line(cfg.sender))
+    msg["From"] = _sender(cfg.sender_name, cfg.sender)
     user, _, domain = address.rpartition("@")
     msg["To"] = Address(one_line(fields.get("name", "")), username=user, domain=domain)
     if cfg.reply_to:
@@ -170,6 +215,6 @@ class _Generator(BytesGenerator):
 def message_bytes(msg: EmailMessage, linesep: str | None = None) -> bytes:
     """The message as bytes (what msg.as_bytes() gives), with `linesep` line endings."""
     out = io.BytesIO()
-    pol = msg.policy if linesep is None else msg.policy.clone(linesep=linesep)
+    pol = msg.policy if linesep in (None, msg.policy.linesep) else msg.policy.clone(linesep=linesep)
     _Generator(out, mangle_from_=False, policy=pol).flatten(msg, unixfrom=False)
     return out.getvalue()
