@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,3 +179,36 @@ def test_a_kill_while_waiting_for_the_reply_is_settled_from_the_sent_folder(smal
         check_exactly_one(folder, sink)
     finally:
         controller.stop()
+
+
+def test_a_killed_run_s_libreoffice_profile_is_removed_by_the_next_one(tmp_path):
+    """kill -9 leaves no chance to clean up: the next converter removes the orphaned profile,
+    and one that is merely dropped (a notebook kernel's) is removed without close()."""
+    import gc
+
+    from certkit.docs import LibreOfficeConverter
+
+    code = ("import time; from certkit.docs import LibreOfficeConverter; "
+            "c = LibreOfficeConverter(); print(c._profiles, flush=True); time.sleep(60)")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        orphan = Path(child.stdout.readline().strip())
+        assert orphan.is_dir() and str(child.pid) in orphan.name
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert orphan.is_dir()  # nothing ran at the kill
+    alive = Path(tempfile.mkdtemp(prefix=f"certkit-lo-{os.getppid()}-"))  # a living owner
+    try:
+        converter = LibreOfficeConverter()
+        assert not orphan.exists()
+        assert alive.is_dir()
+        mine = converter._profiles
+        del converter
+        gc.collect()
+        assert not mine.exists()
+        with LibreOfficeConverter() as converter:
+            mine = converter._profiles
+        assert not mine.exists()
+    finally:
+        shutil.rmtree(alive, ignore_errors=True)

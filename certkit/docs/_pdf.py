@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +28,7 @@ PDF_FILTER = f"pdf:writer_pdf_Export:{{{BOOKMARKS},{AS_IS}}}"
 # full camera size does not make every certificate PDF (and every email) megabytes long.
 REDUCED_FILTER = f"pdf:writer_pdf_Export:{{{BOOKMARKS}}}"
 LARGE_PICTURE = 512 * 1024
+PROFILES = "certkit-lo-"  # + the owner's process ID: LibreOffice profiles in the temp folder
 NICENESS = 5  # LibreOffice's priority below certkit's own (POSIX `nice`; 0 is normal)
 
 
@@ -79,14 +81,17 @@ class LibreOfficeConverter:
         self.nice = shutil.which("nice")  # POSIX; soffice runs below certkit's priority with it
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.batch = batch
-        self._profiles = Path(tempfile.mkdtemp(prefix="certkit-lo-"))
+        remove_orphaned_profiles()
+        self._profiles = Path(tempfile.mkdtemp(prefix=f"{PROFILES}{os.getpid()}-"))
+        # removed by close(), or when the converter is dropped or Python exits without it
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._profiles, ignore_errors=True)
         self._free: queue.Queue[int] = queue.Queue()
         for worker in range(self.workers):
             self._free.put(worker)
 
     def close(self) -> None:
         """Remove the private LibreOffice profiles."""
-        shutil.rmtree(self._profiles, ignore_errors=True)
+        self._cleanup()
 
     def __enter__(self) -> LibreOfficeConverter:
         return self
@@ -176,6 +181,25 @@ class LibreOfficeConverter:
         elif batches:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 list(pool.map(lambda batch: self._run_quietly(batch, out_dir, filters), batches))
+
+
+def remove_orphaned_profiles() -> None:
+    """Remove the profiles (1 MB each) of certkit processes that were killed and could not.
+
+    Only folders whose owner process is gone (POSIX; on Windows signal 0 would stop a process).
+    """
+    if os.name != "posix":
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{PROFILES}*-*"):
+        pid = folder.name[len(PROFILES):].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, someone else's
+            continue
 
 
 def has_large_picture(doc: Path) -> bool:
