@@ -15,8 +15,7 @@ from pypdf import PdfReader
 
 from certkit.config import load_event
 from certkit.run import run_event
-from certkit.send import SmtpTransport, build_message, open_transport
-from certkit.send._message import message_bytes
+from certkit.send import SmtpTransport, build_message, message_bytes, open_transport
 
 from .conftest import use_smtp
 from .test_pipeline import sheet_rows, squash

@@ -20,7 +20,7 @@ LEVELS = [
     {"site"},
     {"track"},
     {"run"},
-    {"ui", "_progress", "cli", "_cli_unattended", "_cli_life", "__init__", "__main__"},
+    {"ui", "_progress", "cli", "_cli_unattended", "_cli_life", "_cli_after", "__init__", "__main__"},
 ]
 
 
