@@ -35,6 +35,7 @@ class _Headers(HeaderRegistry):
         self._made: dict[str, type[BaseHeader]] = {}
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
+        """The header class for `name`, made on first use."""
         key = name.lower()
         made = self._made.get(key)
         if made is None:
@@ -55,6 +56,7 @@ class _Policy(EmailPolicy):
     """
 
     def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        """The header object for `value`, parsed once per distinct (name, text)."""
         if not isinstance(value, str) or hasattr(value, "name"):
             return super().header_store_parse(name, value)
         key = (name, value)
@@ -64,6 +66,7 @@ class _Policy(EmailPolicy):
         return parsed
 
     def fold_binary(self, name: str, value: Any) -> bytes:
+        """The header's folded bytes, folded once per distinct header and line ending."""
         if not hasattr(value, "name"):
             return super().fold_binary(name, value)
         key = (name, value, self.linesep, self.utf8, self.max_line_length, self.cte_type)
