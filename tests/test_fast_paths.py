@@ -78,11 +78,17 @@ def _code_png(size: int) -> bytes:
     return buf.getvalue()
 
 
+def _only_picture(pdf):
+    """The one picture on the PDF's first page (fails when there is not exactly one)."""
+    (image,) = [x.get_object() for x in PdfReader(str(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    return image
+
+
 def test_a_sharp_code_is_embedded_as_it_is(tmp_path, converter):
     doc = tmp_path / "cert.docx"
     _docx_with_picture(doc, _code_png(1000))  # 500 DPI at 2 inches: LibreOffice would resample
     pdf = converter.convert([doc], tmp_path / "pdf")[doc]
-    (image,) = [x.get_object() for x in PdfReader(str(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    image = _only_picture(pdf)
     assert image["/Width"] == 1000 and image.get("/Filter") != "/DCTDecode"  # no blur, no JPEG
 
 
@@ -91,7 +97,7 @@ def test_a_huge_photo_keeps_libreoffice_reduction(tmp_path, converter):
     picture = _noise_png(1400)
     _docx_with_picture(doc, picture)
     pdf = converter.convert([doc], tmp_path / "pdf")[doc]
-    (image,) = [x.get_object() for x in PdfReader(str(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    image = _only_picture(pdf)
     # 1,400 pixels over 2 inches, cut to LibreOffice's 300 DPI: every PDF and mail far smaller
     assert image["/Width"] <= 600 and pdf.stat().st_size < len(picture) / 3
 
