@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from certkit.config import load_event
 from certkit.run import run_event
-from certkit.send import SmtpTransport, build_message, message_bytes, open_transport
+from certkit.send import SmtpTransport, build_message, message_bytes, open_transport, smtp_data
 
 from .conftest import use_smtp
 from .test_pipeline import sheet_rows, squash
@@ -135,6 +135,33 @@ def test_smtp_hands_over_the_exact_bytes_leading_dots_and_all(event, tmp_path, s
     transport.close()
     (got,) = sink.received
     assert got.raw == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def _as_data(raw: bytes) -> bytes:
+    """RFC 5321 done on finished bytes: CRLF line ends, a line's leading dot doubled, a final CRLF."""
+    stuffed = re.sub(rb"(^|\r\n)\.", rb"\1..", re.sub(rb"\r\n|\r|\n", b"\r\n", raw))
+    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
+
+
+def test_smtp_data_is_the_message_dot_stuffed_in_one_pass(event, tmp_path):
+    """The DATA generator doubles leading dots in every body (text, HTML, preamble, epilogue, a raw
+    multipart), turns every line ending into CRLF, and changes nothing else."""
+    event.email.html = "<p>{{ name }}</p>\n.<b>dot</b>\n"  # text and HTML, in a mixed message
+    msg, _pdf = _message(event, tmp_path)
+    msg.preamble, msg.epilogue = ".pre\n.amble", ".epi\r.logue"
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    text.set_payload(".one\r\n..two\r.\nend")  # bare CR and LF, no final line break
+    raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    data = smtp_data(msg)
+    assert data == _as_data(raw)
+    assert b"\r\n..one\r\n...two\r\n..\r\nend" in data and b"\r\n..<b>dot" in data
+    assert data.count(b"\n") == data.count(b"\r\n") == data.count(b"\r")
+    assert len({p.get_boundary() for p in msg.walk() if p.is_multipart()}) == 2  # nested differ
+    broken = email.message_from_bytes(b"Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+                                      b".no parts\r\n.x\n", policy=email.policy.SMTP)
+    assert smtp_data(broken) == _as_data(broken.as_bytes())
+    plain = email.message_from_string("Subject: s\n\n.only", policy=email.policy.SMTP)
+    assert smtp_data(plain) == b"Subject: s\r\n\r\n..only\r\n"
 
 
 def test_remembered_headers_change_no_byte_and_carry_nothing_to_the_next_message(event, tmp_path):

@@ -5,7 +5,7 @@ from ._credentials import ENV_DEFAULTS, keyring_service, store_password
 from ._dsn import Notice, read_notice
 from ._imap import parse_list
 from ._loop import deliver
-from ._message import build_message, download_url, message_bytes
+from ._message import build_message, download_url, message_bytes, smtp_data
 from ._quota import SendPlan, Throttle, _sender_note, daily_limit, read_quota, when
 from ._reconcile import Settled, reconcile
 from ._transports import GmailTransport, SmtpTransport, auth_advice, classify, open_transport, password_env
@@ -37,6 +37,7 @@ __all__ = [
     "read_notice",
     "read_quota",
     "reconcile",
+    "smtp_data",
     "store_password",
     "when",
 ]

@@ -29,7 +29,7 @@ from ..errors import (
     TemporaryFailure,
 )
 from ._credentials import ENV_DEFAULTS, get_password, keyring_service
-from ._message import envelope_address, message_bytes
+from ._message import envelope_address, message_bytes, smtp_data
 
 Handover = Callable[[], None]
 
@@ -87,13 +87,6 @@ class OutboxTransport:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def dot_stuff(data: bytes) -> bytes:
-    """Message bytes for the DATA phase: CRLF line ends, leading dots doubled, ending in CRLF."""
-    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
-    data = (b"." if data.startswith(b".") else b"") + data.replace(b"\r\n.", b"\r\n..")
-    return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
 class SmtpTransport:
@@ -190,7 +183,7 @@ class SmtpTransport:
                     "such addresses. Ask the person for another address."
                 )
             options = ["SMTPUTF8", "BODY=8BITMIME"]
-        data = dot_stuff(message_bytes(message, "\r\n"))
+        data = smtp_data(message)
         try:
             self._step(*conn.mail(sender, options), stage="MAIL FROM")
             self._step(*conn.rcpt(rcpt), stage="RCPT TO")
