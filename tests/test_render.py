@@ -14,7 +14,7 @@ from certkit.docs import (
     MARK,
     Certificate,
     W,
-    _chunk_size,
+    _parts,
     certificate_pages,
     inspect_template,
     prepare_template,
@@ -224,11 +224,17 @@ def test_per_person_header_gets_its_own_document_and_page_fields_block_chunking(
     assert "fields" in inspect_template(paged).blocker
 
 
-def test_job_count_is_a_multiple_of_the_workers():
-    for total in (1, 7, 23, 99, 100, 101, 200, 1000):
-        size = _chunk_size(total, 2, 50)
-        jobs = -(-total // size)
-        assert size <= 50 and (jobs % 2 == 0 or total < 2)
+def test_jobs_start_and_end_small_and_come_in_rounds_of_the_workers():
+    for total in (1, 7, 23, 99, 100, 101, 200, 1000, 10_000):
+        parts = _parts(total, 2, 50)
+        assert sum(count for count, _size in parts) == total
+        for count, size in parts:
+            jobs = -(-count // size)
+            assert size <= 75 and (jobs % 2 == 0 or count < 2 or jobs > 100)  # rounding: 1 of 195
+        if total >= 1000:  # the first PDFs come early, and the last ones soon after the rest
+            (_head, first), (_body, size), (_last, last) = parts
+            assert first <= 13 and last <= -(-size // 2) + 1
+    assert _parts(1000, 2, 100) == [(50, 25), (854, 107), (96, 48)]
 
 
 def test_a_certificate_id_that_is_not_a_file_name_fails_only_its_row(event, prepared, converter,

@@ -50,7 +50,7 @@ from ._resolve import (
     verify_url,
 )
 from ._split import certificate_pages
-from ._stage import CHUNK, CertificatePdf, _chunk_size, render_batches, render_certificates
+from ._stage import CHUNK, CertificatePdf, _parts, render_batches, render_certificates
 from ._templates import (
     PreparedTemplate,
     apply_pictures,
@@ -97,7 +97,7 @@ __all__ = [
     "TemplateChoice",
     "TextBox",
     "W",
-    "_chunk_size",
+    "_parts",
     "apply_pictures",
     "auto_map",
     "available",

@@ -192,14 +192,11 @@ class _Stage:
                 self.layout = inspect_template(self.prepared)
             chunking = not self.layout.blocker
             target = chunk_size if chunking else BATCH
-            # the first job of each worker is small, so the first PDFs (and mails) come soon
-            first = max(1, math.ceil(min(target, len(certs) / self.workers) / FIRST_PART))
-            head, tail = certs[: first * self.workers], certs[first * self.workers :]
-            jobs = []
-            for part, size in ((head, first), (tail, _chunk_size(len(tail), self.workers, target))):
-                if part:
-                    jobs += (_plan(part, size, self.layout, self.prepared) if chunking
-                             else _singles(part, size))
+            jobs, start = [], 0
+            for count, size in _parts(len(certs), self.workers, target):
+                part, start = certs[start : start + count], start + count
+                jobs += (_plan(part, size, self.layout, self.prepared) if chunking
+                         else _singles(part, size))
             with ThreadPoolExecutor(max_workers=2 * self.workers) as pool:
                 self._drive(deque(jobs), pool)
         except BaseException as exc:  # a bug or a full disk: the caller sees it, nothing is hidden
@@ -320,10 +317,26 @@ def _workers(converter: PdfConverter) -> int:
     return max(1, int(getattr(converter, "workers", 1)))
 
 
-def _chunk_size(total: int, workers: int, target: int) -> int:
-    """Certificates per job, so that the number of jobs is a multiple of the worker count."""
-    jobs = workers * max(1, math.ceil(total / (workers * max(1, target))))
-    return max(1, math.ceil(total / jobs))
+def _parts(total: int, workers: int, target: int) -> list[tuple[int, int]]:
+    """How to cut `total` certificates into jobs: (certificates, per job), first to last.
+
+    Each worker's first job is small (a FIRST_PART of `target`), so the first PDFs and mails come
+    soon; its last job is half the size of the others, so the last PDFs, and the mails waiting
+    for them, come soon after the rest. Each part has about a multiple of `workers` jobs, so the
+    workers finish together.
+    """
+    first = max(1, math.ceil(min(target, total / workers) / FIRST_PART))
+    head = min(total, first * workers)
+    rest = total - head
+    if not rest:
+        return [(head, first)]
+    jobs = workers * math.ceil(rest / (workers * max(1, target)))
+    size = math.ceil(rest / jobs)
+    if jobs < 2 * workers:  # one round of jobs: nothing after it to shorten
+        return [(head, first), (rest, size)]
+    last = math.ceil(size / 2)
+    body = rest - workers * last
+    return [(head, first), (body, math.ceil(body / (jobs - workers))), (workers * last, last)]
 
 
 def _plan(certs: list[Certificate], size: int, layout: ChunkLayout,
