@@ -230,11 +230,11 @@ def test_jobs_start_and_end_small_and_come_in_rounds_of_the_workers():
         assert sum(count for count, _size in parts) == total
         for count, size in parts:
             jobs = -(-count // size)
-            assert size <= 75 and (jobs % 2 == 0 or count < 2 or jobs > 100)  # rounding: 1 of 195
+            assert size <= 80 and (jobs % 2 == 0 or count < 2 or jobs > 100)  # rounding: 1 of 195
         if total >= 1000:  # the first PDFs come early, and the last ones soon after the rest
             (_head, first), (_body, size), (_last, last) = parts
-            assert first <= 13 and last <= -(-size // 2) + 1
-    assert _parts(1000, 2, 100) == [(50, 25), (854, 107), (96, 48)]
+            assert first <= 13 and last <= -(-size // 4) + 1
+    assert _parts(1000, 2, 100) == [(50, 25), (902, 113), (48, 24)]
 
 
 def test_a_certificate_id_that_is_not_a_file_name_fails_only_its_row(event, prepared, converter,

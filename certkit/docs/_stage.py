@@ -38,7 +38,7 @@ from ._templates import PreparedTemplate
 
 log = logging.getLogger(__name__)
 CHUNK = 100  # certificates per document: 100 measured fastest (50: about 35% slower, 200: slower)
-FIRST_PART = 4  # each worker's first document holds a quarter of that, for an early first PDF
+EDGE = 4  # each worker's first and last documents hold a quarter of that (see _parts)
 NOT_CONVERTED = (
     "LibreOffice could not turn this row's certificate into a PDF. Check the row's values "
     "(very long text, unusual characters), then run again; other rows are not affected."
@@ -320,12 +320,12 @@ def _workers(converter: PdfConverter) -> int:
 def _parts(total: int, workers: int, target: int) -> list[tuple[int, int]]:
     """How to cut `total` certificates into jobs: (certificates, per job), first to last.
 
-    Each worker's first job is small (a FIRST_PART of `target`), so the first PDFs and mails come
-    soon; its last job is half the size of the others, so the last PDFs, and the mails waiting
-    for them, come soon after the rest. Each part has about a multiple of `workers` jobs, so the
+    Each worker's first job is small (an EDGE-th of `target`), so the first PDFs and mails come
+    soon; so is its last (an EDGE-th of the others), so the last PDFs, and the mails waiting for
+    them, come soon after the rest. Each part has about a multiple of `workers` jobs, so the
     workers finish together.
     """
-    first = max(1, math.ceil(min(target, total / workers) / FIRST_PART))
+    first = max(1, math.ceil(min(target, total / workers) / EDGE))
     head = min(total, first * workers)
     rest = total - head
     if not rest:
@@ -334,7 +334,7 @@ def _parts(total: int, workers: int, target: int) -> list[tuple[int, int]]:
     size = math.ceil(rest / jobs)
     if jobs < 2 * workers:  # one round of jobs: nothing after it to shorten
         return [(head, first), (rest, size)]
-    last = math.ceil(size / 2)
+    last = math.ceil(size / EDGE)
     body = rest - workers * last
     return [(head, first), (body, math.ceil(body / (jobs - workers))), (workers * last, last)]
 
