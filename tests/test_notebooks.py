@@ -3,6 +3,7 @@ and is stored without outputs."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def test_there_are_three_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_stored_without_outputs(path):
+    stored = json.loads(path.read_text(encoding="utf-8"))  # nbformat.read adds missing ids itself
+    missing = [i for i, cell in enumerate(stored["cells"]) if "id" not in cell]
+    assert not missing, f"{path.name} cells {missing} have no id, which nbformat will refuse"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     for i, cell in enumerate(nb.cells):
