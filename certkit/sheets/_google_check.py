@@ -51,7 +51,7 @@ def misplaced(
     """The updates to send again: each one whose row turned out to be someone else, plus, for
     that someone, the statuses their row held before (or their own update of this flush)."""
     again: dict[int, StatusUpdate] = {}
-    olds = {fingerprint(r, identity): r for r in before}
+    olds: dict[str, Row] | None = None  # made when a row turned out to be someone else
     for at, update, item in checks:
         seen = seen_row(replies[at], item["_lo"], item["_row"], header)
         print_ = fingerprint(seen, identity)
@@ -62,6 +62,8 @@ def misplaced(
         if mine is not None:
             again[id(mine)] = mine
             continue
+        if olds is None:
+            olds = {fingerprint(r, identity): r for r in before}
         old = olds.get(print_)
         values = {kind: (old.get(name) if old else "") for kind, name in status_names.items()
                   if kind in update.values}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from .._text import normalize, suggest
@@ -90,7 +91,13 @@ class RosterSource(Protocol):
 
 def fingerprint(row: Row, columns: Sequence[str]) -> str:
     """A short stable hash of the identity columns (e.g. email and name) to find a row again."""
-    joined = "\x1f".join(normalize(row.get(c)) for c in columns)
+    return _fingerprint(tuple(row.get(c) for c in columns))
+
+
+@lru_cache(maxsize=1 << 16)  # each status write-back reads and matches every row of the sheet again
+def _fingerprint(values: tuple[str, ...]) -> str:
+    """fingerprint() of the identity cells' text."""
+    joined = "\x1f".join(normalize(v) for v in values)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
