@@ -306,3 +306,68 @@ def test_no_pdf_carries_the_characters_of_another_persons_non_latin_name(event, 
                 continue
             for ch in set(other) - set(owner) - {" "}:
                 assert f"{ord(ch):04X}".encode() not in cmap, (owner, other, ch)
+
+
+def _soffice_placements(profiles: str) -> dict[int, tuple]:
+    """(session, process group, niceness, autogroup) of each running process of these profiles."""
+    import os
+
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if profiles.encode() not in fh.read():
+                    continue
+            group = Path(f"/proc/{pid}/autogroup")
+            found[pid] = (os.getsid(pid), os.getpgid(pid), os.getpriority(os.PRIO_PROCESS, pid),
+                          group.read_text().split()[0] if group.exists() else None)
+        except (OSError, ProcessLookupError):  # it ended meanwhile
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="reads processes from Linux's /proc")
+def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tmp_path, converter):
+    """`nice` orders only the processes of one session: Linux schedules each session as one
+    group (autogroup), so a soffice in a session of its own took as much CPU as the whole run and
+    held back mail. Its own process group still lets a stop kill it whole, and keeps it out of
+    a terminal's Ctrl-C."""
+    import os
+    import threading
+
+    from docx import Document
+
+    from certkit.docs._pdf import NICENESS
+
+    docs = []
+    for i in range(3):
+        document = Document()
+        document.add_paragraph(f"Participant {i}")
+        document.save(tmp_path / f"{i}.docx")
+        docs.append(tmp_path / f"{i}.docx")
+    seen: dict[int, tuple] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.update(_soffice_placements(str(converter._profiles)))
+            done.wait(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        pdfs = converter.convert(docs, tmp_path / "pdf")
+    finally:
+        done.set()
+        watcher.join(timeout=10)
+    assert len(pdfs) == 3 and seen, "LibreOffice was never seen running"
+    own = Path("/proc/self/autogroup")
+    own_group = own.read_text().split()[0] if own.exists() else None
+    for session, group, nice, autogroup in seen.values():
+        assert session == os.getsid(0)  # certkit's session, so the same scheduling group
+        assert group != os.getpgid(0)  # a process group of its own
+        assert nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        assert autogroup == own_group

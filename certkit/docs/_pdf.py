@@ -62,6 +62,14 @@ def find_soffice() -> str | None:
     return None
 
 
+# soffice gets a process group of its own (killed whole on a stop; Ctrl-C in a terminal reaches
+# only the foreground group), but stays in certkit's session: Linux gives each session its own
+# scheduling group (autogroup), so in a session of its own `nice` had no effect, and each soffice
+# took as much CPU as certkit's whole run, sending included.
+_OWN_GROUP: dict = ({"process_group": 0} if os.name == "posix" and sys.version_info >= (3, 11)
+                    else {"start_new_session": True})
+
+
 class LibreOfficeConverter:
     """Runs `soffice --convert-to pdf` on batches of files, one private profile per worker.
 
@@ -124,9 +132,8 @@ class LibreOfficeConverter:
         ]
         if self.nice:  # below the run itself: mail and the notebook stay quick while PDFs are made
             cmd = [self.nice, "-n", str(NICENESS), *cmd]
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, **_OWN_GROUP)
         try:
             proc.wait(timeout=120 + 10 * len(docs))
         except subprocess.TimeoutExpired as exc:
