@@ -340,8 +340,6 @@ def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tm
 
     from docx import Document
 
-    from certkit.docs._pdf import NICENESS
-
     docs = []
     for i in range(3):
         document = Document()
@@ -369,5 +367,5 @@ def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tm
     for session, group, nice, autogroup in seen.values():
         assert session == os.getsid(0)  # certkit's session, so the same scheduling group
         assert group != os.getpgid(0)  # a process group of its own
-        assert nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        assert nice > os.getpriority(os.PRIO_PROCESS, 0)  # below certkit's priority
         assert autogroup == own_group
