@@ -300,9 +300,12 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
     try:
         with SheetsEmulator() as emulator:
             sizes = [n] * repeat + [10_000] * big
-            for size in sizes:
+            for k, size in enumerate(sizes):
                 data = roster_rows(size)
-                for send in (False, True) if size == n else (True,):
+                # every other round runs --send first: a machine speeding up or slowing down
+                # during the benchmark then favours neither run of the ratio
+                pair = (False, True) if k % 2 == 0 else (True, False)
+                for send in pair if size == n else (True,):
                     key = emulator.add_spreadsheet("Bench", data, row_count=size + 10, col_count=10)
                     folder = root / f"event-{len(rows)}-{size}-{'send' if send else 'pdf'}"
                     make_event(folder, key, server.port)
@@ -312,7 +315,8 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
                     kind = "send" if send else "pdf"
                     res = run_child(folder, emulator, sink, send=send, server=server,
                                     profile=f"{profile}.{kind}.{size}" if profile else "")
-                    res.update(n=size, send=send, verified=verify(folder, emulator.values(key)))
+                    res.update(n=size, send=send, round=k,
+                               verified=verify(folder, emulator.values(key)))
                     rows.append(res)
                     _print(res, rate_naive, rows)
         if repeat > 1:
@@ -329,7 +333,10 @@ def _medians(rows: list[dict], rate_naive: float) -> None:
 
     pdf = median(r["wall"] for r in rows if not r["send"])
     send = median(r["wall"] for r in rows if r["send"])
-    ratios = [s["wall"] / p["wall"] for p, s in zip(rows[::2], rows[1::2])]
+    rounds: dict[int, dict[bool, dict]] = {}
+    for r in rows:
+        rounds.setdefault(r["round"], {})[r["send"]] = r
+    ratios = [pair[True]["wall"] / pair[False]["wall"] for pair in rounds.values() if len(pair) == 2]
     n = rows[0]["n"]
     print(f"N={n:>6} median of {len(ratios)}: PDFs only {pdf:.1f} s ({n / pdf:.1f} certs/s, "
           f"{n / pdf / rate_naive:.1f}x naive); run --send {send:.1f} s; --send / PDFs only in the "
@@ -342,13 +349,15 @@ def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
     made = res["counts"].get("Sent", 0) if res["send"] else res["counts"].get("Not sent", 0)
     rate = res["n"] / res["wall"]
     what = "run --send" if res["send"] else "run (PDFs only)"
-    pdf_only = next((r for r in reversed(rows) if r["n"] == res["n"] and not r["send"]), None)
-    ratio = f", {res['wall'] / pdf_only['wall']:.2f}x the PDF-only time" if res["send"] and pdf_only else ""
-    if res["send"] and pdf_only:  # on cores LibreOffice keeps busy, extra CPU is extra time
-        extra = res["cpu"] - pdf_only["cpu"] + res["server_cpu"] - pdf_only["server_cpu"]
-        ratio += (f" (CPU beyond the PDF-only run: {extra:+.1f} s, of which certkit's own process "
-                  f"{res['cpu_self'] - pdf_only['cpu_self']:+.1f} s and the test SMTP server "
-                  f"{res['server_cpu'] - pdf_only['server_cpu']:+.1f} s)")
+    other = next((r for r in rows if r["round"] == res["round"] and r["send"] != res["send"]), None)
+    ratio = ""
+    if other:  # the round's second run: the ratio, and the CPU sending added
+        send, pdf_only = (res, other) if res["send"] else (other, res)
+        extra = send["cpu"] - pdf_only["cpu"] + send["server_cpu"] - pdf_only["server_cpu"]
+        ratio = (f", this round's run --send took {send['wall'] / pdf_only['wall']:.2f}x the PDF-only "
+                 f"time (CPU beyond the PDF-only run: {extra:+.1f} s, of which certkit's own process "
+                 f"{send['cpu_self'] - pdf_only['cpu_self']:+.1f} s and the test SMTP server "
+                 f"{send['server_cpu'] - pdf_only['server_cpu']:+.1f} s)")
     first = f", first mail after {res['first_mail']:.1f} s" if res["first_mail"] is not None else ""
     if res["send"]:
         first += (f", last PDF after {res['last_pdf']:.1f} s with {res['mailed_by_last_pdf']} "
