@@ -11,7 +11,8 @@ from its start to its exit, on an event whose roster is a Google Sheet in the lo
 emulator (tests/sheets_emulator.py, which counts the requests) and whose mail goes to a local SMTP
 server (aiosmtpd on 127.0.0.1). Peak memory is the sum of resident memory over the child's whole
 process tree (soffice included), sampled every 0.1 s. The naive loop (docxtpl, qrcode and one
-soffice start per certificate) is measured on a sample in the same run and extrapolated.
+soffice start per certificate) is measured on a sample in the same run, a few certificates before
+each round, so that both see the machine's same slow and fast spells.
 """
 
 from __future__ import annotations
@@ -246,39 +247,56 @@ def verify(folder: Path, sheet: list[list[str]], sample: int = 40) -> str:
            f"{pictures} pictures each)"
 
 
-def naive(n: int, work: Path) -> float:
-    """Certificates per second of the naive loop: one docxtpl render and one soffice start each."""
-    from certkit.config import load_event
-    from certkit.docs import Certificate, find_soffice, prepare_template, render_docx, row_fields
-    from certkit.sheets import Row
+class Naive:
+    """The naive loop (one docxtpl render and one soffice start per certificate), measured a few
+    certificates at a time between certkit's rounds: both then see the machine's same slow and
+    fast spells, and "x naive" compares like with like."""
 
-    make_event(work / "event", "unused", 25)
-    event = load_event(work / "event")
-    prepared = prepare_template(TEMPLATE, work / "prepared")
-    header, *rows = roster_rows(n + 1)
-    certs = []
-    for i, values in enumerate(rows):
-        row = Row(number=i + 2, values=dict(zip(header, values)))
-        cid = f"NAIVE-{i:05d}"
-        certs.append(Certificate(row, cid, row_fields(event, row, prepared.placeholders, cid)))
-    soffice = find_soffice()
-    profile = (work / "profile").as_uri()
+    def __init__(self, n: int, work: Path):
+        from certkit.config import load_event
+        from certkit.docs import Certificate, find_soffice, prepare_template, row_fields
+        from certkit.sheets import Row
 
-    def one(cert: Certificate) -> None:
-        doc = render_docx(prepared, cert, event, work / f"{cert.certificate_id}.docx")
-        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                        "--convert-to", "pdf", "--outdir", str(work / "pdf"), str(doc)],
+        make_event(work / "event", "unused", 25)
+        self.event = load_event(work / "event")
+        self.prepared = prepare_template(TEMPLATE, work / "prepared")
+        header, *rows = roster_rows(n + 1)
+        self.certs = []
+        for i, values in enumerate(rows):
+            row = Row(number=i + 2, values=dict(zip(header, values)))
+            cid = f"NAIVE-{i:05d}"
+            self.certs.append(Certificate(row, cid, row_fields(self.event, row,
+                                                               self.prepared.placeholders, cid)))
+        self.soffice, self.work = find_soffice(), work
+        self.seconds, self.done = 0.0, 0
+        self._one(self.certs.pop())  # the first start creates the profile; a naive loop pays that once
+
+    def _one(self, cert) -> None:
+        """One certificate: render its .docx, start soffice to convert it."""
+        from certkit.docs import render_docx
+
+        doc = render_docx(self.prepared, cert, self.event, self.work / f"{cert.certificate_id}.docx")
+        subprocess.run([self.soffice, f"-env:UserInstallation={(self.work / 'profile').as_uri()}",
+                        "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                        str(self.work / "pdf"), str(doc)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=120)
 
-    one(certs.pop())  # the first start creates the profile; a naive loop pays that once
-    start = time.perf_counter()
-    for cert in certs:
-        one(cert)
-    secs = time.perf_counter() - start
-    made = len(list((work / "pdf").glob("NAIVE-*.pdf")))
-    if made != n + 1:
-        raise SystemExit(f"the naive loop made {made} of {n + 1} PDFs")
-    return n / secs
+    def measure(self, count: int) -> None:
+        """Time `count` more certificates (fewer when the sample is used up)."""
+        batch = [self.certs.pop() for _ in range(min(count, len(self.certs)))]
+        start = time.perf_counter()
+        for cert in batch:
+            self._one(cert)
+        self.seconds += time.perf_counter() - start
+        self.done += len(batch)
+        made = len(list((self.work / "pdf").glob("NAIVE-*.pdf")))
+        if made != self.done + 1:
+            raise SystemExit(f"the naive loop made {made} of {self.done + 1} PDFs")
+
+    @property
+    def rate(self) -> float:
+        """Certificates per second so far."""
+        return self.done / self.seconds
 
 
 def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> None:
@@ -289,9 +307,12 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
     root = Path(tempfile.mkdtemp(prefix="certkit-bench-"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start "
           f"(other work on the machine slows every figure)", flush=True)
-    rate_naive = naive(naive_n, root / "naive")
-    print(f"naive loop, one soffice start per certificate: {rate_naive:.2f} certs/s "
-          f"(measured on {naive_n})", flush=True)
+    sizes = [n] * repeat + [10_000] * big
+    naive = Naive(naive_n, root / "naive")
+    share = -(-naive_n // len(sizes))  # the sample, spread over the rounds
+    naive.measure(share)
+    print(f"naive loop, one soffice start per certificate: {naive.rate:.2f} certs/s (measured on "
+          f"{naive.done}; {naive_n} in all, {share} before each round)", flush=True)
     sink = Sink()
     sink.times = []  # when each message was accepted (Unix time): the first mail, mails by the last PDF
     sink.on_accept = lambda raw: sink.times.append(time.time())
@@ -299,8 +320,9 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
     rows = []
     try:
         with SheetsEmulator() as emulator:
-            sizes = [n] * repeat + [10_000] * big
             for k, size in enumerate(sizes):
+                if k:
+                    naive.measure(share)
                 data = roster_rows(size)
                 # every other round runs --send first: a machine speeding up or slowing down
                 # during the benchmark then favours neither run of the ratio
@@ -318,9 +340,13 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
                     res.update(n=size, send=send, round=k,
                                verified=verify(folder, emulator.values(key)))
                     rows.append(res)
-                    _print(res, rate_naive, rows)
+                    _print(res, naive.rate, rows)
         if repeat > 1:
-            _medians([r for r in rows if r["n"] == n], rate_naive)
+            _medians([r for r in rows if r["n"] == n], naive.rate)
+        if len(sizes) > 1:
+            print(f"naive loop over the whole benchmark: {naive.rate:.2f} certs/s (measured on "
+                  f"{naive.done}, between the rounds; each line's x naive used the sample so far)",
+                  flush=True)
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
