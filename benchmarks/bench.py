@@ -172,7 +172,7 @@ def loop_cpu(server) -> float:
     return answer.result(timeout=30)
 
 
-def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "", server=None) -> dict:
+def run_child(folder: Path, emulator, sink, server, *, send: bool, profile: str = "") -> dict:
     """One certkit run in a child process: seconds, first mail, peak tree RSS, Sheets requests,
     and the CPU the SMTP server used meanwhile (it shares the machine's cores with the run)."""
     env = _child_env(emulator)
@@ -180,7 +180,7 @@ def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "", se
     cmd += ["--profile", profile] if profile else []
     emulator.clear_log()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_before = loop_cpu(server) if server else 0.0
+    server_before = loop_cpu(server)
     sink.received.clear()
     sink.times = []
     wall_start = time.time()
@@ -202,7 +202,7 @@ def run_child(folder: Path, emulator, sink, *, send: bool, profile: str = "", se
     done.set()
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = loop_cpu(server) - server_before if server else 0.0
+    server_cpu = loop_cpu(server) - server_before
     cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
     if proc.returncode not in (0, 1):
         raise SystemExit(f"certkit run failed (exit {proc.returncode})")
@@ -335,7 +335,7 @@ def measure(n: int, big: bool, naive_n: int, profile: str, repeat: int = 1) -> N
                         print(f"N={size:>6} certkit check      {check_child(folder, emulator):7.1f} s "
                               "(every row checked, 3 sample certificates rendered)", flush=True)
                     kind = "send" if send else "pdf"
-                    res = run_child(folder, emulator, sink, send=send, server=server,
+                    res = run_child(folder, emulator, sink, server, send=send,
                                     profile=f"{profile}.{kind}.{size}" if profile else "")
                     res.update(n=size, send=send, round=k,
                                verified=verify(folder, emulator.values(key)))
@@ -359,10 +359,7 @@ def _medians(rows: list[dict], rate_naive: float) -> None:
 
     pdf = median(r["wall"] for r in rows if not r["send"])
     send = median(r["wall"] for r in rows if r["send"])
-    rounds: dict[int, dict[bool, dict]] = {}
-    for r in rows:
-        rounds.setdefault(r["round"], {})[r["send"]] = r
-    ratios = [pair[True]["wall"] / pair[False]["wall"] for pair in rounds.values() if len(pair) == 2]
+    ratios = [s["wall"] / p["wall"] for s in rows if s["send"] and (p := _partner(s, rows))]
     n = rows[0]["n"]
     print(f"N={n:>6} median of {len(ratios)}: PDFs only {pdf:.1f} s ({n / pdf:.1f} certs/s, "
           f"{n / pdf / rate_naive:.1f}x naive); run --send {send:.1f} s; --send / PDFs only in the "
@@ -370,12 +367,17 @@ def _medians(rows: list[dict], rate_naive: float) -> None:
           flush=True)
 
 
+def _partner(res: dict, rows: list[dict]) -> dict | None:
+    """The other run of res's round (PDFs only for a send, and the other way round), if made."""
+    return next((r for r in rows if r["round"] == res["round"] and r["send"] != res["send"]), None)
+
+
 def _print(res: dict, rate_naive: float, rows: list[dict]) -> None:
     """One result line."""
     made = res["counts"].get("Sent", 0) if res["send"] else res["counts"].get("Not sent", 0)
     rate = res["n"] / res["wall"]
     what = "run --send" if res["send"] else "run (PDFs only)"
-    other = next((r for r in rows if r["round"] == res["round"] and r["send"] != res["send"]), None)
+    other = _partner(res, rows)
     ratio = ""
     if other:  # the round's second run: the ratio, and the CPU sending added
         send, pdf_only = (res, other) if res["send"] else (other, res)

@@ -308,6 +308,12 @@ def test_no_pdf_carries_the_characters_of_another_persons_non_latin_name(event, 
                 assert f"{ord(ch):04X}".encode() not in cmap, (owner, other, ch)
 
 
+def _autogroup(pid: int | str) -> str | None:
+    """The scheduling group Linux put a process in (None where autogroups are not kept)."""
+    group = Path(f"/proc/{pid}/autogroup")
+    return group.read_text().split()[0] if group.exists() else None
+
+
 def _soffice_placements(profiles: str) -> dict[int, tuple]:
     """(session, process group, niceness, autogroup) of each running process of these profiles."""
     import os
@@ -321,9 +327,8 @@ def _soffice_placements(profiles: str) -> dict[int, tuple]:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
                 if profiles.encode() not in fh.read():
                     continue
-            group = Path(f"/proc/{pid}/autogroup")
             found[pid] = (os.getsid(pid), os.getpgid(pid), os.getpriority(os.PRIO_PROCESS, pid),
-                          group.read_text().split()[0] if group.exists() else None)
+                          _autogroup(pid))
         except (OSError, ProcessLookupError):  # it ended meanwhile
             continue
     return found
@@ -362,8 +367,7 @@ def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tm
         done.set()
         watcher.join(timeout=10)
     assert len(pdfs) == 3 and seen, "LibreOffice was never seen running"
-    own = Path("/proc/self/autogroup")
-    own_group = own.read_text().split()[0] if own.exists() else None
+    own_group = _autogroup("self")
     for session, group, nice, autogroup in seen.values():
         assert session == os.getsid(0)  # certkit's session, so the same scheduling group
         assert group != os.getpgid(0)  # a process group of its own
