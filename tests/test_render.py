@@ -310,8 +310,11 @@ def test_no_pdf_carries_the_characters_of_another_persons_non_latin_name(event, 
 
 def _autogroup(pid: int | str) -> str | None:
     """The scheduling group Linux put a process in (None where autogroups are not kept)."""
-    group = Path(f"/proc/{pid}/autogroup")
-    return group.read_text().split()[0] if group.exists() else None
+    try:
+        words = Path(f"/proc/{pid}/autogroup").read_text().split()
+    except OSError:  # no autogroups on this kernel, or the process is gone
+        return None
+    return words[0] if words else None  # a process that is ending reads as empty
 
 
 def _soffice_placements(profiles: str) -> dict[int, tuple]:
@@ -356,7 +359,9 @@ def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tm
 
     def watch() -> None:
         while not done.is_set():
-            seen.update(_soffice_placements(str(converter._profiles)))
+            for pid, placement in _soffice_placements(str(converter._profiles)).items():
+                if placement[3] is not None or pid not in seen:  # keep a reading taken alive
+                    seen[pid] = placement
             done.wait(0.01)
 
     watcher = threading.Thread(target=watch)
@@ -372,4 +377,6 @@ def test_libreoffice_runs_below_certkit_in_its_own_group_of_certkit_s_session(tm
         assert session == os.getsid(0)  # certkit's session, so the same scheduling group
         assert group != os.getpgid(0)  # a process group of its own
         assert nice > os.getpriority(os.PRIO_PROCESS, 0)  # below certkit's priority
-        assert autogroup == own_group
+        assert own_group is None or autogroup in (own_group, None)  # None: read as it ended
+    if own_group is not None:
+        assert any(placement[3] == own_group for placement in seen.values())
