@@ -51,7 +51,9 @@ def clean_text(text: str) -> str:
 
     Zero-width joiners are kept where a script needs them (beyond Latin), dropped otherwise.
     """
-    if text.isascii():  # most cells: no invisible or odd characters can be there, only controls
+    if text.isprintable():  # most cells: every character this cleans is unprintable
+        return " ".join(text.split())
+    if text.isascii():  # no invisible or odd characters can be there, only controls
         return " ".join(text.translate(_ASCII_CONTROLS).split())
     latin_only = all(ord(ch) < 0x250 or ch in JOINERS for ch in text)
     return " ".join(text.translate(_CLEAN_LATIN if latin_only else _CLEAN).split())

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from certkit._text import clean_text
+from certkit._text import INVISIBLE, JOINERS, ODD_SPACES, clean_text
 from certkit.checks import Filter, name_case_problem, odd_characters, proper_case
 from certkit.docs import NUMERIC, SERIAL, WORDS, date_style, default_order, format_date, parse_date
 from certkit.emails import check_email, domain_typo, normalize_email
@@ -67,6 +67,17 @@ def test_hidden_characters_are_named_and_cleaned():
                                     "line break or tab"]
     assert clean_text(text) == "Ana Lima"
     assert odd_characters("👩\u200d💻") == []  # a joiner inside an emoji is part of it
+
+
+def test_every_character_cleaned_or_reported_is_unprintable():
+    """Cleaning and the check skip printable cells whole (most cells, 10,000 rows in a second):
+    that is right only while every character they act on is one Python calls unprintable."""
+    acted_on = [*INVISIBLE, *JOINERS, *ODD_SPACES, *map(chr, [*range(0x20), *range(0x7F, 0xA0)])]
+    assert [f"U+{ord(c):04X}" for c in acted_on if c.isprintable()] == []
+    for c in acted_on:
+        text = f"Ana{c}Lima"
+        assert clean_text(text) != text or odd_characters(text), f"U+{ord(c):04X}"
+    assert clean_text("  Ana   Lima ") == "Ana Lima" and odd_characters("Zoë Ng 王") == []
 
 
 @pytest.mark.parametrize("address, fix", [

@@ -303,8 +303,18 @@ def _font_findings(event: Event, rows: Sequence[Row], columns: dict[str, str],
     cells = [(None, name, event.constants[name]) for name in event.constants if name in fonts]
     cells += [(row, name, row.get(col)) for row in rows for name, col in columns.items()
               if name in fonts]
-    for row, name, value in cells:
-        for gap in glyph_gaps(clean_text(value), fonts[name]):
+    texts = [(row, name, value, clean_text(value)) for row, name, value in cells]
+    # whether a font draws a character does not depend on the cell: look each distinct character
+    # up once per placeholder, then name only the cells that hold one the fonts cannot draw
+    chars: dict[str, set[str]] = {}
+    for _, name, _, text in texts:
+        chars.setdefault(name, set()).update(text)
+    hard = {name: {ch for gap in glyph_gaps("".join(used), fonts[name]) for ch in gap.chars}
+            for name, used in chars.items()}
+    for row, name, value, text in texts:
+        if hard[name].isdisjoint(text):
+            continue
+        for gap in glyph_gaps(text, fonts[name]):
             font = f"the font '{gap.font}'" if gap.font else "the template's fonts"
             what = (f"borrowed from another installed font (such as '{gap.fallback}'), so "
                     "they look different from the rest" if gap.fallback

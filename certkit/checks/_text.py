@@ -21,6 +21,8 @@ ROMAN = {"ii", "iii", "iv"}  # generational suffixes kept upper case
 
 def odd_characters(text: str) -> list[str]:
     """Names of the invisible or unusual characters in `text` (each kind once), for a message."""
+    if text.isprintable():  # most cells: every character reported here is unprintable
+        return []
     found: dict[str, None] = {}
     latin_only = all(ord(ch) < 0x250 or ch in JOINERS for ch in text)
     for ch in text:
