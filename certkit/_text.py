@@ -40,7 +40,6 @@ def suggest(name: str, choices: Sequence[str]) -> str:
     return f" Did you mean '{folded[close[0]]}'?" if close else ""
 
 
-_ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7F]}
 _CLEAN = {**{ord(c): None for c in INVISIBLE}, **{ord(c): " " for c in ODD_SPACES},
           **{c: " " for c in [*range(0x20), *range(0x7F, 0xA0)]}}  # category Cc is exactly these
 _CLEAN_LATIN = {**_CLEAN, **{ord(c): None for c in JOINERS}}
@@ -53,7 +52,5 @@ def clean_text(text: str) -> str:
     """
     if text.isprintable():  # most cells: every character this cleans is unprintable
         return " ".join(text.split())
-    if text.isascii():  # no invisible or odd characters can be there, only controls
-        return " ".join(text.translate(_ASCII_CONTROLS).split())
     latin_only = all(ord(ch) < 0x250 or ch in JOINERS for ch in text)
     return " ".join(text.translate(_CLEAN_LATIN if latin_only else _CLEAN).split())

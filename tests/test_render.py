@@ -332,7 +332,7 @@ def _soffice_placements(profiles: str) -> dict[int, tuple]:
                     continue
             found[pid] = (os.getsid(pid), os.getpgid(pid), os.getpriority(os.PRIO_PROCESS, pid),
                           _autogroup(pid))
-        except (OSError, ProcessLookupError):  # it ended meanwhile
+        except OSError:  # it ended meanwhile (ProcessLookupError is one)
             continue
     return found
 
